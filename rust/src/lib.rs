@@ -1,1 +1,326 @@
-pub fn x() {}
+//! delta-ffi: the Delta kernel's phase-stepped snapshot and scan construction and its plan
+//! visitor, exported as JNI natives of `dev.deltaffi.kernel.NativeKernel`. Each export is a thin
+//! wrapper over one call into the core modules.
+
+mod bridge;
+pub mod machine;
+mod results;
+mod visit;
+
+use jni::objects::{JClass, JObject, JObjectArray, JString};
+use jni::sys::{jint, jlong};
+use jni::{jni_str, Env, EnvUnowned};
+
+use bridge::handles::{self, Handle, PhaseView};
+use bridge::{entry, Failure};
+use delta_kernel::{KernelError, Version};
+use visit::JavaVisitor;
+
+/// The message of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_string()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}
+
+fn java_string(env: &mut Env, value: &JString) -> Result<String, Failure> {
+    if value.is_null() {
+        return Err(Failure::Usage("unexpected null string".into()));
+    }
+    Ok(value.try_to_string(env)?)
+}
+
+fn java_strings(env: &mut Env, array: &JObjectArray) -> Result<Vec<String>, Failure> {
+    let len = array.len(env)?;
+    (0..len)
+        .map(|i| {
+            let element = array.get_element(env, i)?;
+            let string = JString::cast_local(env, element)?;
+            java_string(env, &string)
+        })
+        .collect()
+}
+
+fn string_array<'local>(
+    env: &mut Env<'local>,
+    values: &[String],
+) -> Result<JObjectArray<'local>, Failure> {
+    let len = i32::try_from(values.len()).map_err(|_| Failure::Usage("array too long".into()))?;
+    let array = env.new_object_array(len, jni_str!("java/lang/String"), JObject::null())?;
+    for (index, value) in values.iter().enumerate() {
+        let string = env.new_string(value)?;
+        array.set_element(env, index, &string)?;
+    }
+    Ok(array)
+}
+
+fn machine_context(table_root: &str, version: Option<Version>) -> String {
+    match version {
+        Some(version) => format!("table {table_root} (version {version})"),
+        None => format!("table {table_root} (latest version)"),
+    }
+}
+
+/// Runs `f` on the machine behind `handle`, naming its table and version in kernel errors.
+fn with_machine<T>(
+    handle: jlong,
+    f: impl FnOnce(&mut dyn handles::Stepper) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let owner = handles::get(handle)?;
+    let Handle::Machine { stepper, context } = owner.as_ref() else {
+        return Err(Failure::Usage(format!("handle {handle} is not a state machine")));
+    };
+    let mut stepper = stepper.lock();
+    f(stepper.as_mut()).map_err(|failure| failure.in_context(context))
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startSnapshot<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    table_root: JString<'local>,
+    version: jlong,
+) -> jlong {
+    entry(&mut env, |env| {
+        let table_root = java_string(env, &table_root)?;
+        let version = Version::try_from(version).ok();
+        let context = machine_context(&table_root, version);
+        let machine = machine::snapshot::start(table_root, version)
+            .map_err(|e| Failure::from(e).in_context(&context))?;
+        Ok(handles::register(Handle::Machine {
+            stepper: parking_lot::Mutex::new(Box::new(machine)),
+            context,
+        }))
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startScan<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    snapshot: jlong,
+    columns: JObjectArray<'local>,
+) -> jlong {
+    entry(&mut env, |env| {
+        let owner = handles::get(snapshot)?;
+        let Handle::Snapshot { snapshot, .. } = owner.as_ref() else {
+            return Err(Failure::Usage("startScan needs a snapshot handle".into()));
+        };
+        let columns = if columns.is_null() {
+            None
+        } else {
+            Some(java_strings(env, &columns)?)
+        };
+        let context = machine_context(snapshot.table_root().as_str(), Some(snapshot.version()));
+        let machine = machine::scan::start(snapshot.clone(), columns)
+            .map_err(|e| Failure::from(e).in_context(&context))?;
+        Ok(handles::register(Handle::Machine {
+            stepper: parking_lot::Mutex::new(Box::new(machine)),
+            context,
+        }))
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_phaseKind<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jint {
+    entry(&mut env, |_| {
+        with_machine(handle, |machine| {
+            Ok(match machine.phase()? {
+                PhaseView::Consume(_) => machine::PhaseKind::Consume as jint,
+                PhaseView::PartialResult(_) => machine::PhaseKind::PartialResult as jint,
+                PhaseView::Terminus => machine::PhaseKind::Terminus as jint,
+            })
+        })
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_visitPhase<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    visitor: JObject<'local>,
+) -> jint {
+    entry(&mut env, |env| {
+        with_machine(handle, |machine| {
+            let mut visitor = JavaVisitor::new(env, &visitor);
+            match machine.phase()? {
+                PhaseView::Consume(operation) => visit::visit_operation(&mut visitor, operation),
+                PhaseView::PartialResult(plan) => visit::visit_plan(&mut visitor, plan),
+                PhaseView::Terminus => Err(Failure::Usage("a Terminus has nothing to visit".into())),
+            }
+        })
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_step<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    stream_address: jlong,
+) {
+    entry(&mut env, |_| {
+        with_machine(handle, |machine| {
+            // Take the stream first, so it is released even when the phase is wrong.
+            // SAFETY: the Java side passes the address of an exported ArrowArrayStream.
+            let reader = unsafe { results::import_stream(stream_address) }?;
+            let result = match machine.phase()? {
+                PhaseView::Consume(operation) => results::plan_result(operation, reader),
+                _ => return Err(Failure::Usage("step answers Consume phases only".into())),
+            };
+            Ok(machine.step(result)?)
+        })
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_stepFailed<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    not_found: jni::sys::jboolean,
+    message: JString<'local>,
+) {
+    entry(&mut env, |env| {
+        let message = java_string(env, &message)?;
+        let error = if not_found {
+            KernelError::file_not_found(message)
+        } else {
+            KernelError::generic(message)
+        };
+        with_machine(handle, |machine| Ok(machine.step(Err(error))?))
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_resume<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) {
+    entry(&mut env, |_| with_machine(handle, |machine| Ok(machine.resume()?)))
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_terminus<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jlong {
+    entry(&mut env, |_| {
+        let result = with_machine(handle, |machine| Ok(machine.terminus()?))?;
+        Ok(handles::register(result))
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_phaseLog<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JObjectArray<'local> {
+    entry(&mut env, |env| {
+        let owner = handles::get(handle)?;
+        match owner.as_ref() {
+            Handle::Snapshot { log, .. } | Handle::Scan { log, .. } => string_array(env, log),
+            Handle::Machine { .. } => Err(Failure::Usage("take the terminus first".into())),
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_snapshotVersion<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jlong {
+    entry(&mut env, |_| {
+        let owner = handles::get(handle)?;
+        let Handle::Snapshot { snapshot, .. } = owner.as_ref() else {
+            return Err(Failure::Usage("not a snapshot handle".into()));
+        };
+        i64::try_from(snapshot.version()).map_err(|_| Failure::Usage("version overflow".into()))
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_tableRoot<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JString<'local> {
+    entry(&mut env, |env| {
+        let owner = handles::get(handle)?;
+        let Handle::Snapshot { snapshot, .. } = owner.as_ref() else {
+            return Err(Failure::Usage("not a snapshot handle".into()));
+        };
+        Ok(env.new_string(snapshot.table_root().as_str())?)
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_partitionColumns<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JObjectArray<'local> {
+    entry(&mut env, |env| {
+        let owner = handles::get(handle)?;
+        let Handle::Snapshot { snapshot, .. } = owner.as_ref() else {
+            return Err(Failure::Usage("not a snapshot handle".into()));
+        };
+        string_array(env, &machine::snapshot::partition_columns(snapshot))
+    })
+}
+
+/// Which schema `visitSchema` walks.
+const TABLE_SCHEMA: jint = 0;
+const SCAN_LOGICAL_SCHEMA: jint = 1;
+const SCAN_PHYSICAL_SCHEMA: jint = 2;
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_visitSchema<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    which: jint,
+    visitor: JObject<'local>,
+) -> jint {
+    entry(&mut env, |env| {
+        let owner = handles::get(handle)?;
+        let schema = match (owner.as_ref(), which) {
+            (Handle::Snapshot { snapshot, .. }, TABLE_SCHEMA) => snapshot.schema(),
+            (Handle::Scan { scan, .. }, SCAN_LOGICAL_SCHEMA) => scan.logical_schema().clone(),
+            (Handle::Scan { scan, .. }, SCAN_PHYSICAL_SCHEMA) => scan.physical_schema().clone(),
+            _ => return Err(Failure::Usage(format!("no schema {which} on handle {handle}"))),
+        };
+        let mut visitor = JavaVisitor::new(env, &visitor);
+        visit::visit_schema(&mut visitor, &schema)
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_release<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) {
+    entry(&mut env, |_| handles::release(handle))
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_liveHandles<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> jlong {
+    entry(&mut env, |_| Ok(handles::live_count()))
+}

@@ -1,0 +1,129 @@
+//! JNI glue with no Delta logic: one wrapper around every native entry point (panics caught,
+//! errors turned into typed Java exceptions), and the table of native handles.
+
+pub mod handles;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use delta_kernel::KernelError;
+use jni::errors::ThrowRuntimeExAndDefault;
+use jni::strings::JNIString;
+use jni::{jni_str, Env, EnvUnowned};
+
+/// Why a native call failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// A kernel error, with the table and version it concerns.
+    Kernel { error: KernelError, context: String },
+    /// A Java exception is already pending (e.g. thrown by a visitor callback): let it propagate.
+    JavaPending,
+    /// A misuse of the native API (unknown handle, wrong phase, bad argument).
+    Usage(String),
+}
+
+impl From<jni::errors::Error> for Failure {
+    fn from(error: jni::errors::Error) -> Self {
+        match error {
+            jni::errors::Error::JavaException => Failure::JavaPending,
+            other => Failure::Usage(format!("JNI call failed: {other}")),
+        }
+    }
+}
+
+impl From<KernelError> for Failure {
+    fn from(error: KernelError) -> Self {
+        Failure::Kernel {
+            error,
+            context: String::new(),
+        }
+    }
+}
+
+impl Failure {
+    /// Names the table and version a kernel error concerns.
+    pub fn in_context(self, context: &str) -> Self {
+        match self {
+            Failure::Kernel { error, .. } => Failure::Kernel {
+                error,
+                context: context.to_string(),
+            },
+            other => other,
+        }
+    }
+}
+
+/// The Java exception class for a kernel error, by what the user can do about it.
+fn exception_class(error: &KernelError) -> &'static jni::strings::JNIStr {
+    use KernelError as E;
+    match error {
+        E::FileNotFound(_) | E::EmptyLog | E::InvalidTableLocation(_) => {
+            jni_str!("dev/deltaffi/kernel/TableNotFoundException")
+        }
+        E::MissingVersion(_) | E::LogHistory(_) => {
+            jni_str!("dev/deltaffi/kernel/VersionNotFoundException")
+        }
+        E::Unsupported(_) | E::InvalidProtocol(_) | E::InvalidColumnMappingMode(_) => {
+            jni_str!("dev/deltaffi/kernel/UnsupportedTableFeatureException")
+        }
+        E::MalformedJson(_)
+        | E::MissingMetadata
+        | E::MissingProtocol
+        | E::MissingMetadataAndProtocol
+        | E::InvalidLogSegment(_)
+        | E::InvalidCheckpoint(_)
+        | E::InvalidLogPath(_)
+        | E::ParseError(..)
+        | E::InvalidPartitionValues(_) => jni_str!("dev/deltaffi/kernel/InvalidTableException"),
+        _ => jni_str!("dev/deltaffi/kernel/DeltaKernelException"),
+    }
+}
+
+fn throw(env: &mut Env, failure: Failure) {
+    // A throw that fails leaves its own exception pending, which is what the caller sees then.
+    let _ = match failure {
+        Failure::JavaPending => Ok(()),
+        Failure::Kernel { error, context } => {
+            let message = if context.is_empty() {
+                error.to_string()
+            } else {
+                format!("{context}: {error}")
+            };
+            env.throw_new(exception_class(&error), JNIString::from(message))
+        }
+        Failure::Usage(message) => {
+            env.throw_new(
+                jni_str!("java/lang/IllegalStateException"),
+                JNIString::from(message),
+            )
+        }
+    };
+}
+
+/// Runs a native entry point: a panic or error becomes a Java exception and `T::default()` is
+/// returned to the JVM, so nothing unwinds across JNI.
+pub fn entry<'local, T: Default>(
+    unowned: &mut EnvUnowned<'local>,
+    body: impl FnOnce(&mut Env<'local>) -> Result<T, Failure>,
+) -> T {
+    unowned
+        .with_env(|env| -> Result<T, jni::errors::Error> {
+            match catch_unwind(AssertUnwindSafe(|| body(env))) {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(failure)) => {
+                    throw(env, failure);
+                    Ok(T::default())
+                }
+                Err(payload) => {
+                    let message = crate::panic_message(payload.as_ref());
+                    let _ = env.throw_new(
+                        jni_str!("dev/deltaffi/kernel/DeltaKernelException"),
+                        JNIString::from(format!(
+                            "internal error in delta-ffi native code (panic): {message}"
+                        )),
+                    );
+                    Ok(T::default())
+                }
+            }
+        })
+        .resolve::<ThrowRuntimeExAndDefault>()
+}

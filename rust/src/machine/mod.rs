@@ -1,0 +1,275 @@
+//! Phase stepping over the kernel's callback API.
+//!
+//! The kernel drives its own work and calls a [`PlanExecutor`] whenever it needs data. To let the
+//! engine drive instead (the seed's Consume / PartialResult / Terminus phases), each kernel call
+//! runs on a dedicated thread whose executor parks every [`Operation`] in a rendezvous: the
+//! engine reads the pending phase, executes it and hands the result back with [`Machine::step`],
+//! which blocks until the kernel reaches its next phase. Dropping a machine mid-way closes the
+//! rendezvous, so the parked executor returns an error, the kernel call unwinds and the thread is
+//! joined: nothing outlives the machine.
+//!
+//! Pure Rust: nothing here knows about JNI.
+
+pub mod scan;
+pub mod snapshot;
+
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use delta_kernel::plans::{Operation, Plan, PlanExecutor, PlanResult};
+use delta_kernel::{KernelError, KernelResult};
+use parking_lot::Mutex;
+
+/// What the kernel waits on. A machine is always in exactly one phase until it is finished.
+pub enum Phase<T> {
+    /// The kernel waits for the engine to execute this operation.
+    Consume(Operation),
+    /// The kernel hands the engine a plan whose rows belong to the engine (e.g. the live `add`
+    /// files of a scan), then goes on once the engine acknowledges it.
+    PartialResult(Plan),
+    /// The kernel call finished with this result.
+    Terminus(T),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhaseKind {
+    Consume = 0,
+    PartialResult = 1,
+    Terminus = 2,
+}
+
+impl<T> Phase<T> {
+    pub fn kind(&self) -> PhaseKind {
+        match self {
+            Phase::Consume(_) => PhaseKind::Consume,
+            Phase::PartialResult(_) => PhaseKind::PartialResult,
+            Phase::Terminus(_) => PhaseKind::Terminus,
+        }
+    }
+
+    /// One line naming the phase, for logs and the example job.
+    pub fn describe(&self) -> String {
+        match self {
+            Phase::Consume(Operation::IoOperation(io)) => format!("Consume: {}", describe_io(io)),
+            Phase::Consume(Operation::QueryPlan(plan)) => {
+                format!("Consume: query plan ({})", describe_plan(plan))
+            }
+            Phase::PartialResult(plan) => format!("PartialResult: plan ({})", describe_plan(plan)),
+            Phase::Terminus(_) => "Terminus".to_string(),
+        }
+    }
+}
+
+fn describe_io(io: &delta_kernel::plans::IoOperation) -> String {
+    use delta_kernel::plans::IoOperation as Io;
+    match io {
+        Io::FileListing { url } => format!("list files after {url}"),
+        Io::ReadBytes { files } => format!("read {} file(s)", files.len()),
+        Io::HeadFile { url } => format!("head {url}"),
+        Io::ParquetFooter { file } => format!("parquet footer of {}", file.location),
+        Io::WriteBytes { url, .. } => format!("write {url}"),
+        Io::AtomicCopy { destination, .. } => format!("copy to {destination}"),
+    }
+}
+
+fn describe_plan(plan: &Plan) -> String {
+    let ops: Vec<String> = plan.nodes.iter().map(|n| n.op.to_string()).collect();
+    ops.join(", ")
+}
+
+/// The engine's answer to a parked phase.
+enum Reply {
+    Result(KernelResult<PlanResult>),
+    Resume,
+}
+
+fn abandoned() -> KernelError {
+    KernelError::generic("the engine abandoned this kernel operation before it finished")
+}
+
+/// The kernel thread's end of the rendezvous.
+pub struct KernelSide<T> {
+    phases: Sender<KernelResult<Phase<T>>>,
+    replies: Mutex<Receiver<Reply>>,
+}
+
+impl<T: Send + 'static> KernelSide<T> {
+    fn park(&self, phase: Phase<T>) -> KernelResult<Reply> {
+        self.phases.send(Ok(phase)).map_err(|_| abandoned())?;
+        self.replies.lock().recv().map_err(|_| abandoned())
+    }
+
+    /// Hands `plan` to the engine as a PartialResult phase and waits until the engine resumes.
+    pub fn partial_result(&self, plan: Plan) -> KernelResult<()> {
+        match self.park(Phase::PartialResult(plan))? {
+            Reply::Resume => Ok(()),
+            Reply::Result(_) => Err(KernelError::internal_error(
+                "engine answered a PartialResult phase with data",
+            )),
+        }
+    }
+}
+
+/// The [`PlanExecutor`] the kernel sees: every operation becomes a Consume phase.
+pub struct ParkingExecutor<T> {
+    side: Arc<KernelSide<T>>,
+}
+
+impl<T: Send + 'static> PlanExecutor for ParkingExecutor<T> {
+    fn execute_op(&self, op: Operation) -> KernelResult<PlanResult> {
+        match self.side.park(Phase::Consume(op))? {
+            Reply::Result(result) => result,
+            Reply::Resume => Err(KernelError::internal_error(
+                "engine resumed a Consume phase without a result",
+            )),
+        }
+    }
+}
+
+/// A kernel call in progress, stepped by the engine.
+pub struct Machine<T> {
+    current: Option<Phase<T>>,
+    replies: Option<Sender<Reply>>,
+    phases: Receiver<KernelResult<Phase<T>>>,
+    worker: Option<JoinHandle<()>>,
+    log: Vec<String>,
+}
+
+impl<T: Send + 'static> Machine<T> {
+    /// Starts `call` on a kernel thread and waits for its first phase. `call` gets the executor to
+    /// build its engine from, and the kernel side to emit PartialResult phases with.
+    pub fn start<F>(call: F) -> KernelResult<Self>
+    where
+        F: FnOnce(Arc<ParkingExecutor<T>>, &KernelSide<T>) -> KernelResult<T> + Send + 'static,
+    {
+        let (phase_tx, phase_rx) = channel();
+        let (reply_tx, reply_rx) = channel();
+        let side = Arc::new(KernelSide {
+            phases: phase_tx,
+            replies: Mutex::new(reply_rx),
+        });
+        let executor = Arc::new(ParkingExecutor { side: side.clone() });
+        let worker = std::thread::Builder::new()
+            .name("delta-ffi-kernel".to_string())
+            .spawn(move || {
+                let result = call(executor, &side);
+                // The engine may already be gone; then nobody wants the result.
+                let _ = side.phases.send(result.map(Phase::Terminus));
+            })
+            .map_err(|e| KernelError::generic(format!("cannot start kernel thread: {e}")))?;
+        let mut machine = Machine {
+            current: None,
+            replies: Some(reply_tx),
+            phases: phase_rx,
+            worker: Some(worker),
+            log: Vec::new(),
+        };
+        machine.advance()?;
+        Ok(machine)
+    }
+
+    /// Waits for the kernel's next phase. A kernel error finishes the machine.
+    fn advance(&mut self) -> KernelResult<()> {
+        match self.phases.recv() {
+            Ok(Ok(phase)) => {
+                self.log.push(phase.describe());
+                self.current = Some(phase);
+                Ok(())
+            }
+            Ok(Err(error)) => {
+                self.finish();
+                Err(error)
+            }
+            Err(_) => {
+                // The thread ended without a terminus: it panicked.
+                let cause = self
+                    .worker
+                    .take()
+                    .and_then(|w| w.join().err())
+                    .map(|payload| crate::panic_message(payload.as_ref()))
+                    .unwrap_or_else(|| "unknown cause".to_string());
+                self.finish();
+                Err(KernelError::internal_error(format!(
+                    "kernel thread ended unexpectedly: {cause}"
+                )))
+            }
+        }
+    }
+
+    pub fn phase(&self) -> KernelResult<&Phase<T>> {
+        self.current
+            .as_ref()
+            .ok_or_else(|| KernelError::generic("this kernel state machine has finished"))
+    }
+
+    /// Hands the result of the pending Consume phase to the kernel and waits for the next phase.
+    pub fn step(&mut self, result: KernelResult<PlanResult>) -> KernelResult<()> {
+        self.reply(PhaseKind::Consume, Reply::Result(result))
+    }
+
+    /// Acknowledges the pending PartialResult phase and waits for the next phase.
+    pub fn resume(&mut self) -> KernelResult<()> {
+        self.reply(PhaseKind::PartialResult, Reply::Resume)
+    }
+
+    fn reply(&mut self, expected: PhaseKind, reply: Reply) -> KernelResult<()> {
+        let kind = self.phase()?.kind();
+        if kind != expected {
+            return Err(KernelError::generic(format!(
+                "cannot answer a {kind:?} phase as a {expected:?} phase"
+            )));
+        }
+        self.current = None;
+        let sent = self
+            .replies
+            .as_ref()
+            .map(|tx| tx.send(reply).is_ok())
+            .unwrap_or(false);
+        if !sent {
+            return Err(abandoned());
+        }
+        self.advance()
+    }
+
+    /// Takes the result of a machine in its Terminus phase.
+    pub fn take_terminus(&mut self) -> KernelResult<T> {
+        match self.current.take() {
+            Some(Phase::Terminus(result)) => {
+                self.finish();
+                Ok(result)
+            }
+            other => {
+                let kind = other.as_ref().map(Phase::kind);
+                self.current = other;
+                Err(KernelError::generic(format!(
+                    "the machine is not at its Terminus (current phase: {kind:?})"
+                )))
+            }
+        }
+    }
+
+    /// The phases stepped through so far, one line each.
+    pub fn log(&self) -> &[String] {
+        &self.log
+    }
+
+}
+
+impl<T> Machine<T> {
+    /// Closes the rendezvous and joins the kernel thread. Dropping the reply sender makes a
+    /// parked executor fail, which unwinds the kernel call.
+    fn finish(&mut self) {
+        self.current = None;
+        self.replies = None;
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl<T> Drop for Machine<T> {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}

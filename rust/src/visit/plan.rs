@@ -1,0 +1,381 @@
+//! Plan and I/O operation walking.
+
+use delta_kernel::plans::ir::nodes::{Agg, FileType, Operator, ScanFile};
+use delta_kernel::plans::{IoOperation, Operation, Plan};
+use jni::objects::{JObject, JValue};
+
+use super::{visit_call, Id, JavaVisitor};
+use crate::bridge::Failure;
+
+/// Visits a Consume phase's operation; returns the id of the Java `Operation`.
+pub fn visit_operation(visitor: &mut JavaVisitor, operation: &Operation) -> Result<Id, Failure> {
+    match operation {
+        Operation::QueryPlan(plan) => visit_plan(visitor, plan),
+        Operation::IoOperation(io) => visitor.io_operation(io),
+    }
+}
+
+/// Visits a plan node by node (in the plan's topological order); returns the `Plan` id.
+pub fn visit_plan(visitor: &mut JavaVisitor, plan: &Plan) -> Result<Id, Failure> {
+    let nodes = plan
+        .nodes
+        .iter()
+        .map(|node| {
+            let op = visitor.operator(&node.op)?;
+            let inputs: Vec<Id> = node
+                .inputs
+                .iter()
+                .map(|&i| Id::try_from(i))
+                .collect::<Result<_, _>>()
+                .map_err(|_| Failure::Usage("plan node index out of range".into()))?;
+            let inputs = visitor.ids(&inputs)?;
+            let id = visit_call!(
+                visitor,
+                "planNode",
+                "(I[I)I",
+                JValue::Int(op),
+                JValue::Object(&inputs)
+            );
+            visitor.drop_local(inputs);
+            Ok(id)
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    let schema = visitor.struct_type(&plan.schema)?;
+    let nodes = visitor.ids(&nodes)?;
+    let id = visit_call!(
+        visitor,
+        "plan",
+        "(I[I)I",
+        JValue::Int(schema),
+        JValue::Object(&nodes)
+    );
+    visitor.drop_local(nodes);
+    Ok(id)
+}
+
+impl JavaVisitor<'_, '_> {
+    fn io_operation(&mut self, io: &IoOperation) -> Result<Id, Failure> {
+        Ok(match io {
+            IoOperation::FileListing { url } => self.url_call(url.as_str(), UrlCall::FileListing)?,
+            IoOperation::HeadFile { url } => self.url_call(url.as_str(), UrlCall::HeadFile)?,
+            IoOperation::ReadBytes { files } => {
+                let slices = files
+                    .iter()
+                    .map(|(url, range)| {
+                        let (offset, length) = match range {
+                            Some(range) => (
+                                i64::try_from(range.start).unwrap_or(i64::MAX),
+                                i64::try_from(range.end - range.start).unwrap_or(i64::MAX),
+                            ),
+                            None => (0, -1),
+                        };
+                        let url = self.string(url.as_str())?;
+                        let id = visit_call!(
+                            self,
+                            "fileSlice",
+                            "(Ljava/lang/String;JJ)I",
+                            JValue::Object(&url),
+                            JValue::Long(offset),
+                            JValue::Long(length)
+                        );
+                        self.drop_local(url);
+                        Ok(id)
+                    })
+                    .collect::<Result<Vec<_>, Failure>>()?;
+                let slices = self.ids(&slices)?;
+                let id = visit_call!(self, "readBytes", "([I)I", JValue::Object(&slices));
+                self.drop_local(slices);
+                id
+            }
+            IoOperation::ParquetFooter { file } => {
+                let url = self.string(file.location.as_str())?;
+                let id = visit_call!(
+                    self,
+                    "parquetFooter",
+                    "(Ljava/lang/String;J)I",
+                    JValue::Object(&url),
+                    JValue::Long(i64::try_from(file.size).unwrap_or(i64::MAX))
+                );
+                self.drop_local(url);
+                id
+            }
+            IoOperation::WriteBytes { .. } => self.named_call("WriteBytes", NamedCall::Io)?,
+            IoOperation::AtomicCopy { .. } => self.named_call("AtomicCopy", NamedCall::Io)?,
+        })
+    }
+
+    fn url_call(&mut self, url: &str, call: UrlCall) -> Result<Id, Failure> {
+        let url = self.string(url)?;
+        let id = match call {
+            UrlCall::FileListing => visit_call!(
+                self,
+                "fileListing",
+                "(Ljava/lang/String;)I",
+                JValue::Object(&url)
+            ),
+            UrlCall::HeadFile => {
+                visit_call!(self, "headFile", "(Ljava/lang/String;)I", JValue::Object(&url))
+            }
+        };
+        self.drop_local(url);
+        Ok(id)
+    }
+
+    fn named_call(&mut self, name: &str, call: NamedCall) -> Result<Id, Failure> {
+        let name = self.string(name)?;
+        let id = match call {
+            NamedCall::Io => visit_call!(
+                self,
+                "unsupportedIo",
+                "(Ljava/lang/String;)I",
+                JValue::Object(&name)
+            ),
+            NamedCall::Operator => visit_call!(
+                self,
+                "unsupportedOperator",
+                "(Ljava/lang/String;)I",
+                JValue::Object(&name)
+            ),
+        };
+        self.drop_local(name);
+        Ok(id)
+    }
+
+    fn operator(&mut self, op: &Operator) -> Result<Id, Failure> {
+        Ok(match op {
+            Operator::ScanParquet(scan) => {
+                self.file_scan(&scan.files, &scan.file_constant_columns, &scan.schema, true)?
+            }
+            Operator::ScanJson(scan) => {
+                self.file_scan(&scan.files, &scan.file_constant_columns, &scan.schema, false)?
+            }
+            Operator::Values(values) => {
+                let schema = self.struct_type(&values.schema)?;
+                let literals = values
+                    .rows
+                    .iter()
+                    .flatten()
+                    .map(|scalar| self.scalar(scalar))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let literals = self.ids(&literals)?;
+                let id = visit_call!(
+                    self,
+                    "values",
+                    "(I[I)I",
+                    JValue::Int(schema),
+                    JValue::Object(&literals)
+                );
+                self.drop_local(literals);
+                id
+            }
+            Operator::RelationSource(relation) => {
+                let schema = self.struct_type(relation.schema())?;
+                let id = self.string(relation.id())?;
+                let node = visit_call!(
+                    self,
+                    "relationSource",
+                    "(Ljava/lang/String;I)I",
+                    JValue::Object(&id),
+                    JValue::Int(schema)
+                );
+                self.drop_local(id);
+                node
+            }
+            Operator::Project(project) => {
+                let expr = self.expression(&project.expr)?;
+                let schema = self.struct_type(&project.schema)?;
+                visit_call!(self, "project", "(II)I", JValue::Int(expr), JValue::Int(schema))
+            }
+            Operator::Filter(filter) => {
+                let pred = self.predicate(&filter.predicate)?;
+                visit_call!(self, "filter", "(I)I", JValue::Int(pred))
+            }
+            Operator::DynamicScan(scan) => {
+                let schema = self.struct_type(&scan.schema)?;
+                let path = self.column_name(&scan.path_column)?;
+                let size = self.column_name(&scan.file_size_column)?;
+                let modified = self.column_name(&scan.last_modified_column)?;
+                let dv = match &scan.dv_column {
+                    Some(column) => self.column_name(column)?,
+                    None => -1,
+                };
+                let file_type = self.string(match scan.file_type {
+                    FileType::Parquet => "PARQUET",
+                    FileType::Json => "JSON",
+                })?;
+                let base_url = self.string(scan.base_url.as_str())?;
+                let constants = self.strings(&scan.file_constant_columns)?;
+                let id = visit_call!(
+                    self,
+                    "dynamicScan",
+                    "(ILjava/lang/String;Ljava/lang/String;[Ljava/lang/String;IIII)I",
+                    JValue::Int(schema),
+                    JValue::Object(&file_type),
+                    JValue::Object(&base_url),
+                    JValue::Object(&constants),
+                    JValue::Int(path),
+                    JValue::Int(size),
+                    JValue::Int(modified),
+                    JValue::Int(dv)
+                );
+                self.drop_local(file_type);
+                self.drop_local(base_url);
+                self.drop_local(JObject::from(constants));
+                id
+            }
+            Operator::Aggregate(aggregate) => {
+                let group_by = aggregate
+                    .group_by
+                    .iter()
+                    .map(|c| self.column_name(c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let aggs = aggregate
+                    .aggs
+                    .iter()
+                    .map(|agg| self.aggregation(agg))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let schema = self.struct_type(&aggregate.schema)?;
+                let group_by = self.ids(&group_by)?;
+                let aggs = self.ids(&aggs)?;
+                let id = visit_call!(
+                    self,
+                    "aggregate",
+                    "([I[II)I",
+                    JValue::Object(&group_by),
+                    JValue::Object(&aggs),
+                    JValue::Int(schema)
+                );
+                self.drop_local(group_by);
+                self.drop_local(aggs);
+                id
+            }
+            Operator::SemiJoin(join) => {
+                let probe = join
+                    .probe_keys
+                    .iter()
+                    .map(|c| self.column_name(c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let build = join
+                    .build_keys
+                    .iter()
+                    .map(|c| self.column_name(c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let probe = self.ids(&probe)?;
+                let build = self.ids(&build)?;
+                let id = visit_call!(
+                    self,
+                    "semiJoin",
+                    "(Z[I[I)I",
+                    JValue::Bool(join.inverted),
+                    JValue::Object(&probe),
+                    JValue::Object(&build)
+                );
+                self.drop_local(probe);
+                self.drop_local(build);
+                id
+            }
+            Operator::UnionAll(_) => visit_call!(self, "unionAll", "()I",),
+            Operator::WriteJson(_) => self.named_call("WriteJson", NamedCall::Operator)?,
+        })
+    }
+
+    fn aggregation(&mut self, agg: &Agg) -> Result<Id, Failure> {
+        let (kind, value, sentinel, key) = match agg {
+            Agg::Min(c) => ("MIN", self.column_name(c)?, -1, -1),
+            Agg::Max(c) => ("MAX", self.column_name(c)?, -1, -1),
+            Agg::Sum(c) => ("SUM", self.column_name(c)?, -1, -1),
+            Agg::Count(c) => ("COUNT", self.column_name(c)?, -1, -1),
+            Agg::CountStar => ("COUNT_STAR", -1, -1, -1),
+            Agg::MinNonNullBy(ops) | Agg::MaxNonNullBy(ops) => (
+                if matches!(agg, Agg::MinNonNullBy(_)) {
+                    "MIN_NON_NULL_BY"
+                } else {
+                    "MAX_NON_NULL_BY"
+                },
+                self.column_name(&ops.value)?,
+                self.column_name(&ops.null_sentinel)?,
+                self.column_name(&ops.key)?,
+            ),
+        };
+        let kind = self.string(kind)?;
+        let id = visit_call!(
+            self,
+            "aggregation",
+            "(Ljava/lang/String;III)I",
+            JValue::Object(&kind),
+            JValue::Int(value),
+            JValue::Int(sentinel),
+            JValue::Int(key)
+        );
+        self.drop_local(kind);
+        Ok(id)
+    }
+
+    fn file_scan(
+        &mut self,
+        files: &[ScanFile],
+        constant_columns: &[String],
+        schema: &delta_kernel::schema::StructType,
+        parquet: bool,
+    ) -> Result<Id, Failure> {
+        let files = files
+            .iter()
+            .map(|file| {
+                let constants = file
+                    .file_constants
+                    .iter()
+                    .map(|c| self.scalar(c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let constants = self.ids(&constants)?;
+                let location = self.string(file.meta.location.as_str())?;
+                let id = visit_call!(
+                    self,
+                    "scanFile",
+                    "(Ljava/lang/String;JJ[I)I",
+                    JValue::Object(&location),
+                    JValue::Long(i64::try_from(file.meta.size).unwrap_or(i64::MAX)),
+                    JValue::Long(file.meta.last_modified),
+                    JValue::Object(&constants)
+                );
+                self.drop_local(location);
+                self.drop_local(constants);
+                Ok(id)
+            })
+            .collect::<Result<Vec<_>, Failure>>()?;
+        let schema = self.struct_type(schema)?;
+        let files = self.ids(&files)?;
+        let constant_columns = self.strings(constant_columns)?;
+        let id = if parquet {
+            visit_call!(
+                self,
+                "scanParquet",
+                "([I[Ljava/lang/String;I)I",
+                JValue::Object(&files),
+                JValue::Object(&constant_columns),
+                JValue::Int(schema)
+            )
+        } else {
+            visit_call!(
+                self,
+                "scanJson",
+                "([I[Ljava/lang/String;I)I",
+                JValue::Object(&files),
+                JValue::Object(&constant_columns),
+                JValue::Int(schema)
+            )
+        };
+        self.drop_local(files);
+        self.drop_local(JObject::from(constant_columns));
+        Ok(id)
+    }
+}
+
+enum UrlCall {
+    FileListing,
+    HeadFile,
+}
+
+enum NamedCall {
+    Io,
+    Operator,
+}

@@ -1,0 +1,101 @@
+//! Schema walking: data types and struct fields (with their metadata) become visitor objects.
+
+use delta_kernel::schema::{DataType, PrimitiveType, StructField, StructType};
+use jni::objects::{JObject, JValue};
+
+use super::{visit_call, Id, JavaVisitor};
+use crate::bridge::Failure;
+
+/// Visits `schema` and returns the id of the Java `KernelType.Struct`.
+pub fn visit_schema(visitor: &mut JavaVisitor, schema: &StructType) -> Result<Id, Failure> {
+    visitor.struct_type(schema)
+}
+
+impl JavaVisitor<'_, '_> {
+    pub(super) fn data_type(&mut self, data_type: &DataType) -> Result<Id, Failure> {
+        Ok(match data_type {
+            DataType::Primitive(PrimitiveType::Decimal(decimal)) => visit_call!(
+                self,
+                "decimalType",
+                "(II)I",
+                JValue::Int(i32::from(decimal.precision())),
+                JValue::Int(i32::from(decimal.scale()))
+            ),
+            DataType::Primitive(primitive) => self.primitive(&primitive.to_string())?,
+            // Variant is struct-backed on disk; the translator decides whether it can read it.
+            DataType::Variant(_) => self.primitive("variant")?,
+            DataType::Struct(inner) => self.struct_type(inner)?,
+            DataType::Array(array) => {
+                let element = self.data_type(&array.element_type)?;
+                visit_call!(
+                    self,
+                    "arrayType",
+                    "(IZ)I",
+                    JValue::Int(element),
+                    JValue::Bool(array.contains_null)
+                )
+            }
+            DataType::Map(map) => {
+                let key = self.data_type(&map.key_type)?;
+                let value = self.data_type(&map.value_type)?;
+                visit_call!(
+                    self,
+                    "mapType",
+                    "(IIZ)I",
+                    JValue::Int(key),
+                    JValue::Int(value),
+                    JValue::Bool(map.value_contains_null)
+                )
+            }
+        })
+    }
+
+    fn primitive(&mut self, name: &str) -> Result<Id, Failure> {
+        let name = self.string(name)?;
+        let id = visit_call!(
+            self,
+            "primitiveType",
+            "(Ljava/lang/String;)I",
+            JValue::Object(&name)
+        );
+        self.drop_local(name);
+        Ok(id)
+    }
+
+    pub(super) fn struct_type(&mut self, schema: &StructType) -> Result<Id, Failure> {
+        let fields = schema
+            .fields()
+            .map(|field| self.struct_field(field))
+            .collect::<Result<Vec<_>, _>>()?;
+        let fields = self.ids(&fields)?;
+        let id = visit_call!(self, "structType", "([I)I", JValue::Object(&fields));
+        self.drop_local(fields);
+        Ok(id)
+    }
+
+    fn struct_field(&mut self, field: &StructField) -> Result<Id, Failure> {
+        let data_type = self.data_type(field.data_type())?;
+        let (keys, values): (Vec<String>, Vec<String>) = field
+            .metadata()
+            .iter()
+            .map(|(key, value)| (key.clone(), value.to_string()))
+            .unzip();
+        let name = self.string(field.name())?;
+        let keys = self.strings(&keys)?;
+        let values = self.strings(&values)?;
+        let id = visit_call!(
+            self,
+            "structField",
+            "(Ljava/lang/String;IZ[Ljava/lang/String;[Ljava/lang/String;)I",
+            JValue::Object(&name),
+            JValue::Int(data_type),
+            JValue::Bool(field.is_nullable()),
+            JValue::Object(&keys),
+            JValue::Object(&values)
+        );
+        self.drop_local(name);
+        self.drop_local(JObject::from(keys));
+        self.drop_local(JObject::from(values));
+        Ok(id)
+    }
+}
