@@ -1,0 +1,132 @@
+package dev.deltaffi.spark;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.BoundReference;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.connector.read.InputPartition;
+import org.apache.spark.sql.connector.read.PartitionReader;
+import org.apache.spark.sql.connector.read.PartitionReaderFactory;
+import org.apache.spark.sql.execution.datasources.FilePartition;
+import org.apache.spark.sql.execution.datasources.PartitionedFile;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+import scala.Function1;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Runs on executors: reads the files of one partition with the Parquet read function built on the
+ * driver and lays each row or batch out in the logical column order.
+ */
+final class DeltaFfiReaderFactory implements PartitionReaderFactory {
+
+  private final Function1<PartitionedFile, Iterator<InternalRow>> readFile;
+  private final int[] outputOrdinals;
+  private final StructType readSchema;
+  private final boolean columnar;
+  private final String table;
+
+  DeltaFfiReaderFactory(
+      Function1<PartitionedFile, Iterator<InternalRow>> readFile,
+      int[] outputOrdinals,
+      StructType readSchema,
+      boolean columnar,
+      String table) {
+    this.readFile = readFile;
+    this.outputOrdinals = outputOrdinals;
+    this.readSchema = readSchema;
+    this.columnar = columnar;
+    this.table = table;
+  }
+
+  @Override
+  public boolean supportColumnarReads(InputPartition partition) {
+    return columnar;
+  }
+
+  @Override
+  public PartitionReader<InternalRow> createReader(InputPartition partition) {
+    // Nullable regardless of the schema: a data file may hold NULLs its table schema forbids.
+    List<Expression> columns = new ArrayList<>();
+    for (int i = 0; i < outputOrdinals.length; i++) {
+      columns.add(new BoundReference(outputOrdinals[i], readSchema.fields()[i].dataType(), true));
+    }
+    UnsafeProjection layout = UnsafeProjection.create(CollectionConverters.asScala(columns).toSeq());
+    return new FileChainReader<>((FilePartition) partition, row -> layout.apply((InternalRow) row));
+  }
+
+  @Override
+  public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
+    return new FileChainReader<>(
+        (FilePartition) partition,
+        batch -> {
+          ColumnarBatch read = (ColumnarBatch) batch;
+          ColumnVector[] vectors = new ColumnVector[outputOrdinals.length];
+          for (int i = 0; i < vectors.length; i++) {
+            vectors[i] = read.column(outputOrdinals[i]);
+          }
+          return new ColumnarBatch(vectors, read.numRows());
+        });
+  }
+
+  /**
+   * Reads a partition's files one after the other. The Parquet reader yields rows or, in columnar
+   * mode, batches through the same (erased) iterator type.
+   */
+  private final class FileChainReader<T> implements PartitionReader<T> {
+    private final PartitionedFile[] files;
+    private final Function<Object, T> layout;
+    private int nextFile;
+    private PartitionedFile file;
+    private Iterator<InternalRow> values;
+    private T current;
+
+    FileChainReader(FilePartition partition, Function<Object, T> layout) {
+      this.files = partition.files();
+      this.layout = layout;
+    }
+
+    @Override
+    public boolean next() throws IOException {
+      try {
+        while (values == null || !values.hasNext()) {
+          closeFile();
+          if (nextFile == files.length) {
+            return false;
+          }
+          file = files[nextFile++];
+          values = readFile.apply(file);
+        }
+        current = layout.apply(values.next());
+        return true;
+      } catch (Exception e) {
+        throw new IOException(
+            "Cannot read " + file.urlEncodedPath() + " of " + table + ": " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public T get() {
+      return current;
+    }
+
+    @Override
+    public void close() throws IOException {
+      closeFile();
+    }
+
+    private void closeFile() throws IOException {
+      if (values instanceof Closeable closeable) {
+        closeable.close();
+      }
+      values = null;
+    }
+  }
+}

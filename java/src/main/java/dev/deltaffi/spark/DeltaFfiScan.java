@@ -1,0 +1,207 @@
+package dev.deltaffi.spark;
+
+import dev.deltaffi.kernel.ScanFileInfo;
+import dev.deltaffi.kernel.ScanPlan;
+import dev.deltaffi.plan.SparkTypes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.paths.SparkPath;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.connector.read.Batch;
+import org.apache.spark.sql.connector.read.InputPartition;
+import org.apache.spark.sql.connector.read.PartitionReaderFactory;
+import org.apache.spark.sql.connector.read.Scan;
+import org.apache.spark.sql.execution.WholeStageCodegenExec;
+import org.apache.spark.sql.execution.datasources.FileFormat$;
+import org.apache.spark.sql.execution.datasources.FilePartition;
+import org.apache.spark.sql.execution.datasources.PartitionedFile;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
+import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.sources.Filter;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import scala.Function0;
+import scala.Function1;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * A planned scan: the kernel's live files, read by Spark's own Parquet reader on the kernel's
+ * physical schema, with partition values the kernel typed, then laid out in the logical order.
+ */
+public final class DeltaFfiScan implements Scan, Batch {
+
+  private final DeltaFfiTable table;
+  private final DeltaFfiTable.Planned planned;
+  private final StructType readSchema;
+  private final StructType dataSchema;
+  private final StructType partitionSchema;
+  /** For each output column, its position in the Parquet reader's row (data, then partition). */
+  private final int[] outputOrdinals;
+
+  DeltaFfiScan(DeltaFfiTable table, DeltaFfiTable.Planned planned) {
+    this.table = table;
+    this.planned = planned;
+    ScanPlan plan = planned.plan();
+    this.readSchema = SparkTypes.toSparkSchema(plan.logicalSchema());
+    this.dataSchema = SparkTypes.toSparkSchema(plan.physicalSchema());
+    this.partitionSchema = SparkTypes.toSparkSchema(plan.partitionSchema());
+    this.outputOrdinals = outputOrdinals();
+  }
+
+  public String tableRoot() {
+    return table.tableRoot();
+  }
+
+  public long version() {
+    return table.snapshotVersion();
+  }
+
+  /** The kernel phases that built the snapshot this scan was planned on. */
+  public List<String> snapshotPhaseLog() {
+    return planned.snapshotPhaseLog();
+  }
+
+  /** The kernel phases of the scan planning. */
+  public List<String> scanPhaseLog() {
+    return planned.plan().phaseLog();
+  }
+
+  @Override
+  public StructType readSchema() {
+    return readSchema;
+  }
+
+  @Override
+  public String description() {
+    return "DeltaFfiScan "
+        + table.describe()
+        + " columns="
+        + List.of(readSchema.fieldNames())
+        + " files="
+        + planned.plan().files().size();
+  }
+
+  @Override
+  public Batch toBatch() {
+    return this;
+  }
+
+  @Override
+  public ColumnarSupportMode columnarSupportMode() {
+    return columnar(SparkSession.active())
+        ? ColumnarSupportMode.SUPPORTED
+        : ColumnarSupportMode.UNSUPPORTED;
+  }
+
+  /** Splits the live files into byte ranges and packs them into partitions, as Spark's FileScan. */
+  @Override
+  public InputPartition[] planInputPartitions() {
+    SparkSession spark = SparkSession.active();
+    List<ScanFileInfo> files = planned.plan().files();
+    long openCost = SQLConf.get().filesOpenCostInBytes();
+    long totalBytes = files.stream().mapToLong(f -> f.size() + openCost).sum();
+    long maxSplitBytes = FilePartition.maxSplitBytes(spark, (Function0<Object>) () -> totalBytes);
+    List<PartitionedFile> splits = new ArrayList<>();
+    for (ScanFileInfo file : files) {
+      for (long start = 0; start < file.size(); start += maxSplitBytes) {
+        splits.add(split(file, start, Math.min(maxSplitBytes, file.size() - start)));
+      }
+    }
+    splits.sort(Comparator.comparingLong(PartitionedFile::length).reversed());
+    return CollectionConverters.asJava(
+            FilePartition.getFilePartitions(
+                spark, CollectionConverters.asScala(splits).toSeq(), maxSplitBytes))
+        .toArray(new InputPartition[0]);
+  }
+
+  @Override
+  public PartitionReaderFactory createReaderFactory() {
+    SparkSession spark = SparkSession.active();
+    boolean columnar = columnar(spark);
+    Function1<PartitionedFile, Iterator<InternalRow>> readFile =
+        new ParquetFileFormat()
+            .buildReaderWithPartitionValues(
+                spark,
+                dataSchema,
+                partitionSchema,
+                dataSchema,
+                CollectionConverters.asScala(List.<Filter>of()).toSeq(),
+                scala.collection.immutable.Map$.MODULE$.from(
+                    CollectionConverters.asScala(
+                        Map.of(
+                            FileFormat$.MODULE$.OPTION_RETURNING_BATCH(),
+                            Boolean.toString(columnar)))),
+                spark.sessionState().newHadoopConf());
+    return new DeltaFfiReaderFactory(
+        readFile, outputOrdinals, readSchema, columnar, table.describe());
+  }
+
+  private PartitionedFile split(ScanFileInfo file, long start, long length) {
+    return new PartitionedFile(
+        file.partitionValues(),
+        SparkPath.fromUrlString(file.location()),
+        start,
+        length,
+        new String[0],
+        file.modificationTime(),
+        file.size(),
+        scala.collection.immutable.Map$.MODULE$.empty());
+  }
+
+  /**
+   * Columnar batches when Spark's vectorized reader can produce them for every column, under the
+   * same conditions Spark's own Parquet scan uses.
+   */
+  private boolean columnar(SparkSession spark) {
+    StructType resultSchema = concat(dataSchema, partitionSchema);
+    SQLConf conf = SQLConf.get();
+    return new ParquetFileFormat().supportBatch(spark, resultSchema)
+        && conf.wholeStageEnabled()
+        && !WholeStageCodegenExec.isTooManyFields(conf, resultSchema);
+  }
+
+  /**
+   * Maps each logical output column to the reader's row. Without column mapping the physical name
+   * is the logical one; partition columns come from the kernel-typed partition values.
+   */
+  private int[] outputOrdinals() {
+    List<String> dataNames = List.of(dataSchema.fieldNames());
+    List<String> partitionNames = List.of(partitionSchema.fieldNames());
+    int[] ordinals = new int[readSchema.size()];
+    for (int i = 0; i < ordinals.length; i++) {
+      String name = readSchema.fields()[i].name();
+      ordinals[i] =
+          table.partitionColumns().contains(name)
+              ? dataNames.size() + position(partitionNames, name, "partition")
+              : position(dataNames, name, "physical");
+    }
+    return ordinals;
+  }
+
+  private int position(List<String> names, String name, String kind) {
+    int position = names.indexOf(name);
+    if (position < 0) {
+      throw new IllegalStateException(
+          "The kernel's scan of "
+              + table.describe()
+              + " has no "
+              + kind
+              + " column '"
+              + name
+              + "' (it has "
+              + names
+              + ")");
+    }
+    return position;
+  }
+
+  private static StructType concat(StructType a, StructType b) {
+    List<StructField> fields = new ArrayList<>(List.of(a.fields()));
+    fields.addAll(List.of(b.fields()));
+    return new StructType(fields.toArray(new StructField[0]));
+  }
+}

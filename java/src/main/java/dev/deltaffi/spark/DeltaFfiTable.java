@@ -1,0 +1,182 @@
+package dev.deltaffi.spark;
+
+import dev.deltaffi.kernel.KernelSnapshot;
+import dev.deltaffi.kernel.ScanPlan;
+import dev.deltaffi.kernel.ir.KernelType;
+import dev.deltaffi.plan.SparkTypes;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.catalog.SupportsRead;
+import org.apache.spark.sql.connector.catalog.TableCapability;
+import org.apache.spark.sql.connector.expressions.Expressions;
+import org.apache.spark.sql.connector.expressions.Transform;
+import org.apache.spark.sql.connector.read.ScanBuilder;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+
+/**
+ * One Delta table snapshot, pinned to the version resolved at load time.
+ *
+ * <p>Everything Spark asks of the table is kept as plain Java data. The kernel snapshot (a native
+ * handle) is kept only until the first scan is planned and closed right after; a later scan of the
+ * same table (the DataFrame run again) reloads the pinned version.
+ */
+final class DeltaFfiTable implements SupportsRead {
+
+  static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
+
+  private final ReadOptions readOptions;
+  private final String tableRoot;
+  private final long version;
+  private final StructType schema;
+  private final List<String> partitionColumns;
+  private final List<String> phaseLog;
+  private KernelSnapshot snapshot;
+
+  private DeltaFfiTable(ReadOptions readOptions, KernelSnapshot snapshot) {
+    this.readOptions = readOptions;
+    this.tableRoot = snapshot.tableRoot();
+    this.version = snapshot.version();
+    this.partitionColumns = List.copyOf(snapshot.partitionColumns());
+    this.phaseLog = List.copyOf(snapshot.phaseLog());
+    rejectColumnMapping(snapshot.schema());
+    this.schema = SparkTypes.toSparkSchema(snapshot.schema());
+    this.snapshot = snapshot;
+  }
+
+  static DeltaFfiTable load(SparkSession spark, ReadOptions options) {
+    KernelSnapshot snapshot =
+        guard(
+            options.describe(),
+            "load",
+            () -> KernelSnapshot.load(spark, options.tableUri(), options.version()));
+    try {
+      return new DeltaFfiTable(options, snapshot);
+    } catch (RuntimeException e) {
+      snapshot.close();
+      throw e;
+    }
+  }
+
+  ReadOptions readOptions() {
+    return readOptions;
+  }
+
+  String tableRoot() {
+    return tableRoot;
+  }
+
+  long snapshotVersion() {
+    return version;
+  }
+
+  List<String> partitionColumns() {
+    return partitionColumns;
+  }
+
+  /** "Delta table X at version N", for messages. */
+  String describe() {
+    return "Delta table " + tableRoot + " at version " + version;
+  }
+
+  @Override
+  public String name() {
+    return "delta-ffi.`" + tableRoot + "`@v" + version;
+  }
+
+  /** The pinned snapshot version, so Spark can tell table states apart. */
+  @Override
+  public String version() {
+    return Long.toString(version);
+  }
+
+  @Override
+  public StructType schema() {
+    return schema;
+  }
+
+  @Override
+  public Transform[] partitioning() {
+    return partitionColumns.stream().map(Expressions::identity).toArray(Transform[]::new);
+  }
+
+  @Override
+  public Set<TableCapability> capabilities() {
+    return Set.of(TableCapability.BATCH_READ);
+  }
+
+  @Override
+  public ScanBuilder newScanBuilder(CaseInsensitiveStringMap options) {
+    return new DeltaFfiScanBuilder(this);
+  }
+
+  /** A scan plan and the phase log of the snapshot it was planned on. */
+  record Planned(ScanPlan plan, List<String> snapshotPhaseLog) {}
+
+  /** Plans a scan of the given top-level columns through the kernel, then frees the snapshot. */
+  Planned planScan(SparkSession spark, List<String> columns) {
+    KernelSnapshot current;
+    synchronized (this) {
+      current = snapshot;
+      snapshot = null;
+    }
+    List<String> snapshotPhases = phaseLog;
+    if (current == null) {
+      current =
+          guard(
+              describe(),
+              "reload",
+              () -> KernelSnapshot.load(spark, tableRoot, OptionalLong.of(version)));
+      snapshotPhases = List.copyOf(current.phaseLog());
+    }
+    try (KernelSnapshot s = current) {
+      ScanPlan plan = guard(describe(), "plan a scan of", () -> s.planScan(spark, columns));
+      return new Planned(plan, snapshotPhases);
+    }
+  }
+
+  /**
+   * Column mapping stores columns under physical names (and field ids) that the reader must map
+   * back; until that is supported, reading such a table by logical name would return NULLs.
+   */
+  private void rejectColumnMapping(KernelType.Struct struct) {
+    for (KernelType.Field field : struct.fields()) {
+      String physical = field.metadata().get(PHYSICAL_NAME_KEY);
+      if (physical != null && !physical.equals(field.name())) {
+        throw new UnsupportedOperationException(
+            describe()
+                + " uses column mapping (column '"
+                + field.name()
+                + "' is stored as '"
+                + physical
+                + "'); delta-ffi does not support column mapping yet");
+      }
+      nestedStructs(field.type()).forEach(this::rejectColumnMapping);
+    }
+  }
+
+  private static Stream<KernelType.Struct> nestedStructs(KernelType type) {
+    if (type instanceof KernelType.Struct s) {
+      return Stream.of(s);
+    } else if (type instanceof KernelType.Array a) {
+      return nestedStructs(a.element());
+    } else if (type instanceof KernelType.MapType m) {
+      return Stream.concat(nestedStructs(m.key()), nestedStructs(m.value()));
+    }
+    return Stream.empty();
+  }
+
+  /** Runs a kernel call, turning its failure into one that names the table and version. */
+  private static <T> T guard(String table, String action, Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (RuntimeException e) {
+      throw new DeltaTableReadException(
+          "Cannot " + action + " " + table + ": " + e.getMessage(), e);
+    }
+  }
+}
