@@ -72,7 +72,9 @@ fn with_machine<T>(
 ) -> Result<T, Failure> {
     let owner = handles::get(handle)?;
     let Handle::Machine { stepper, context } = owner.as_ref() else {
-        return Err(Failure::Usage(format!("handle {handle} is not a state machine")));
+        return Err(Failure::Usage(format!(
+            "handle {handle} is not a state machine"
+        )));
     };
     let mut stepper = stepper.lock();
     f(stepper.as_mut()).map_err(|failure| failure.in_context(context))
@@ -155,7 +157,9 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_visitPhase<'local>(
             match machine.phase()? {
                 PhaseView::Consume(operation) => visit::visit_operation(&mut visitor, operation),
                 PhaseView::PartialResult(plan) => visit::visit_plan(&mut visitor, plan),
-                PhaseView::Terminus => Err(Failure::Usage("a Terminus has nothing to visit".into())),
+                PhaseView::Terminus => {
+                    Err(Failure::Usage("a Terminus has nothing to visit".into()))
+                }
             }
         })
     })
@@ -207,7 +211,9 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_resume<'local>(
     _class: JClass<'local>,
     handle: jlong,
 ) {
-    entry(&mut env, |_| with_machine(handle, |machine| Ok(machine.resume()?)))
+    entry(&mut env, |_| {
+        with_machine(handle, |machine| Ok(machine.resume()?))
+    })
 }
 
 #[no_mangle]
@@ -301,7 +307,11 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_visitSchema<'local>
             (Handle::Snapshot { snapshot, .. }, TABLE_SCHEMA) => snapshot.schema(),
             (Handle::Scan { scan, .. }, SCAN_LOGICAL_SCHEMA) => scan.logical_schema().clone(),
             (Handle::Scan { scan, .. }, SCAN_PHYSICAL_SCHEMA) => scan.physical_schema().clone(),
-            _ => return Err(Failure::Usage(format!("no schema {which} on handle {handle}"))),
+            _ => {
+                return Err(Failure::Usage(format!(
+                    "no schema {which} on handle {handle}"
+                )))
+            }
         };
         let mut visitor = JavaVisitor::new(env, &visitor);
         visit::visit_schema(&mut visitor, &schema)

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use delta_kernel::arrow::array::{Array, AsArray, RecordBatch};
 use delta_kernel::arrow::datatypes::Int64Type;
-use delta_kernel::arrow::ffi_stream::{RecordBatchStreamReader, FFI_ArrowArrayStream};
+use delta_kernel::arrow::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use delta_kernel::engine::arrow_conversion::TryFromArrow;
 use delta_kernel::engine::arrow_data::ArrowEngineData;
 use delta_kernel::parquet::arrow::parquet_to_arrow_schema;
@@ -30,22 +30,28 @@ pub unsafe fn import_stream(address: i64) -> KernelResult<RecordBatchStreamReade
     if address == 0 {
         return Err(KernelError::generic("no Arrow stream was handed over"));
     }
-    RecordBatchStreamReader::from_raw(address as *mut FFI_ArrowArrayStream).map_err(KernelError::from)
+    RecordBatchStreamReader::from_raw(address as *mut FFI_ArrowArrayStream)
+        .map_err(KernelError::from)
 }
 
 /// Interprets the engine's stream as the result of `operation`.
-pub fn plan_result(operation: &Operation, reader: RecordBatchStreamReader) -> KernelResult<PlanResult> {
+pub fn plan_result(
+    operation: &Operation,
+    reader: RecordBatchStreamReader,
+) -> KernelResult<PlanResult> {
     match operation {
-        Operation::QueryPlan(_) => Ok(PlanResult::Data(Box::new(reader.map(|batch| {
-            Ok(Box::new(ArrowEngineData::new(batch?)) as Box<dyn EngineData>)
-        })))),
+        Operation::QueryPlan(_) => {
+            Ok(PlanResult::Data(Box::new(reader.map(|batch| {
+                Ok(Box::new(ArrowEngineData::new(batch?)) as Box<dyn EngineData>)
+            }))))
+        }
         Operation::IoOperation(IoOperation::FileListing { .. } | IoOperation::HeadFile { .. }) => {
-            Ok(PlanResult::FileMeta(Box::new(
-                batches(reader).flat_map(|batch| match batch.and_then(|b| file_metas(&b)) {
+            Ok(PlanResult::FileMeta(Box::new(batches(reader).flat_map(
+                |batch| match batch.and_then(|b| file_metas(&b)) {
                     Ok(metas) => metas.into_iter().map(Ok).collect::<Vec<_>>(),
                     Err(error) => vec![Err(error)],
-                }),
-            )))
+                },
+            ))))
         }
         Operation::IoOperation(IoOperation::ReadBytes { files }) => {
             let urls: Vec<Url> = files.iter().map(|(url, _)| url.clone()).collect();

@@ -90,12 +90,10 @@ fn throw(env: &mut Env, failure: Failure) {
             };
             env.throw_new(exception_class(&error), JNIString::from(message))
         }
-        Failure::Usage(message) => {
-            env.throw_new(
-                jni_str!("java/lang/IllegalStateException"),
-                JNIString::from(message),
-            )
-        }
+        Failure::Usage(message) => env.throw_new(
+            jni_str!("java/lang/IllegalStateException"),
+            JNIString::from(message),
+        ),
     };
 }
 

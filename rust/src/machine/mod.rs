@@ -253,7 +253,6 @@ impl<T: Send + 'static> Machine<T> {
     pub fn log(&self) -> &[String] {
         &self.log
     }
-
 }
 
 impl<T> Machine<T> {
@@ -271,5 +270,173 @@ impl<T> Machine<T> {
 impl<T> Drop for Machine<T> {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::sync::Arc;
+
+    use delta_kernel::plans::{IoOperation, Operation, Plan, PlanExecutor, PlanResult};
+    use delta_kernel::schema::StructType;
+    use delta_kernel::KernelError;
+    use url::Url;
+
+    use super::{Machine, Phase, PhaseKind};
+
+    fn listing(path: &str) -> Operation {
+        Operation::IoOperation(IoOperation::file_listing(Url::parse(path).unwrap()))
+    }
+
+    fn empty_plan() -> Plan {
+        Plan {
+            schema: Arc::new(StructType::try_new(vec![]).unwrap()),
+            nodes: vec![],
+        }
+    }
+
+    fn empty_listing() -> PlanResult {
+        PlanResult::FileMeta(Box::new(std::iter::empty()))
+    }
+
+    #[test]
+    fn phases_come_in_kernel_order() {
+        let mut machine = Machine::start(|executor, side| {
+            executor.execute_op(listing("file:///a/"))?;
+            side.partial_result(empty_plan())?;
+            executor.execute_op(listing("file:///b/"))?;
+            Ok(42)
+        })
+        .unwrap();
+        let mut kinds = vec![];
+        loop {
+            let kind = machine.phase().unwrap().kind();
+            kinds.push(kind);
+            match kind {
+                PhaseKind::Consume => machine.step(Ok(empty_listing())).unwrap(),
+                PhaseKind::PartialResult => machine.resume().unwrap(),
+                PhaseKind::Terminus => break,
+            }
+        }
+        assert_eq!(
+            kinds,
+            [
+                PhaseKind::Consume,
+                PhaseKind::PartialResult,
+                PhaseKind::Consume,
+                PhaseKind::Terminus
+            ]
+        );
+        assert_eq!(machine.take_terminus().unwrap(), 42);
+        assert_eq!(machine.log().len(), 4);
+        assert!(machine.log()[0].contains("list files after file:///a/"));
+        assert!(machine.phase().is_err(), "a finished machine has no phase");
+    }
+
+    #[test]
+    fn answering_the_wrong_phase_is_an_error_not_a_hang() {
+        let mut machine = Machine::start(|executor, _| {
+            executor.execute_op(listing("file:///a/"))?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(machine.resume().is_err());
+        // The machine is still usable after the misuse.
+        machine.step(Ok(empty_listing())).unwrap();
+        assert!(matches!(machine.phase().unwrap(), Phase::Terminus(())));
+    }
+
+    #[test]
+    fn abandoned_machine_unwinds_the_kernel_call_and_joins_its_thread() {
+        let held = Arc::new(());
+        let in_call = held.clone();
+        let machine = Machine::start(move |executor, _| {
+            let _held = in_call;
+            loop {
+                // Keeps asking until the engine goes away.
+                executor.execute_op(listing("file:///a/"))?;
+            }
+            #[allow(unreachable_code)]
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(Arc::strong_count(&held), 2);
+        drop(machine);
+        assert_eq!(
+            Arc::strong_count(&held),
+            1,
+            "the kernel thread released what it held"
+        );
+    }
+
+    #[test]
+    fn engine_errors_reach_the_kernel_and_end_the_machine() {
+        let mut machine = Machine::start(|executor, _| {
+            executor.execute_op(listing("file:///a/"))?;
+            Ok(())
+        })
+        .unwrap();
+        let error = machine
+            .step(Err(KernelError::generic("disk on fire")))
+            .unwrap_err();
+        assert!(error.to_string().contains("disk on fire"));
+        assert!(machine.phase().is_err());
+    }
+
+    #[test]
+    fn a_panic_in_the_kernel_thread_is_an_error() {
+        let result = Machine::<()>::start(|_, _| panic!("kernel bug"));
+        let error = result.err().expect("the panic must surface");
+        assert!(error.to_string().contains("kernel bug"), "{error}");
+    }
+
+    #[test]
+    fn snapshot_of_a_missing_local_table_fails_at_start() {
+        let error = super::snapshot::start("file:///no/such/table/".to_string(), None)
+            .err()
+            .expect("a missing local path is refused");
+        assert!(
+            matches!(error, KernelError::InvalidTableLocation(_)),
+            "{error}"
+        );
+    }
+
+    /// The kernel cannot see a remote store; it learns the table is missing from the listings.
+    #[test]
+    fn snapshot_of_an_empty_log_fails_with_a_kernel_error() {
+        let mut machine =
+            super::snapshot::start("s3://bucket/no/such/table/".to_string(), None).unwrap();
+        for _ in 0..10 {
+            match machine.phase().unwrap() {
+                Phase::Consume(Operation::IoOperation(IoOperation::FileListing { .. })) => {
+                    if let Err(error) = machine.step(Ok(empty_listing())) {
+                        assert!(
+                            error.to_string().to_lowercase().contains("table"),
+                            "{error}"
+                        );
+                        return;
+                    }
+                }
+                Phase::Consume(Operation::IoOperation(IoOperation::ReadBytes { files })) => {
+                    let missing = files
+                        .iter()
+                        .map(|(url, _)| Err(KernelError::file_not_found(url.to_string())))
+                        .collect::<Vec<_>>();
+                    if let Err(error) =
+                        machine.step(Ok(PlanResult::Bytes(Box::new(missing.into_iter()))))
+                    {
+                        assert!(
+                            error.to_string().to_lowercase().contains("table"),
+                            "{error}"
+                        );
+                        return;
+                    }
+                }
+                other => panic!("unexpected phase {}", other.describe()),
+            }
+        }
+        panic!("the kernel never reported the missing table");
     }
 }

@@ -36,7 +36,10 @@ pub fn start(snapshot: SnapshotRef, columns: Option<Vec<String>>) -> KernelResul
 
 /// The table schema restricted to `names`, in table order; an unknown name is an error.
 fn project(schema: &StructType, names: &[String]) -> KernelResult<Arc<StructType>> {
-    if let Some(missing) = names.iter().find(|name| schema.field(name.as_str()).is_none()) {
+    if let Some(missing) = names
+        .iter()
+        .find(|name| schema.field(name.as_str()).is_none())
+    {
         return Err(KernelError::generic(format!(
             "column `{missing}` is not in the table schema"
         )));

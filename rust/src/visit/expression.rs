@@ -44,7 +44,9 @@ impl JavaVisitor<'_, '_> {
             }
             Scalar::Binary(v) => self.binary_literal(v)?,
             Scalar::Decimal(decimal) => {
-                let unscaled = self.env.byte_array_from_slice(&decimal.bits().to_be_bytes())?;
+                let unscaled = self
+                    .env
+                    .byte_array_from_slice(&decimal.bits().to_be_bytes())?;
                 let id = visit_call!(
                     self,
                     "decimalLiteral",
@@ -130,7 +132,12 @@ impl JavaVisitor<'_, '_> {
 
     pub(super) fn column_name(&mut self, name: &ColumnName) -> Result<Id, Failure> {
         let path = self.strings(name.path())?;
-        let id = visit_call!(self, "columnName", "([Ljava/lang/String;)I", JValue::Object(&path));
+        let id = visit_call!(
+            self,
+            "columnName",
+            "([Ljava/lang/String;)I",
+            JValue::Object(&path)
+        );
         self.drop_local(JObject::from(path));
         Ok(id)
     }
@@ -147,7 +154,12 @@ impl JavaVisitor<'_, '_> {
             Expression::Literal(scalar) => self.scalar(scalar)?,
             Expression::Column(name) => {
                 let path = self.strings(name.path())?;
-                let id = visit_call!(self, "column", "([Ljava/lang/String;)I", JValue::Object(&path));
+                let id = visit_call!(
+                    self,
+                    "column",
+                    "([Ljava/lang/String;)I",
+                    JValue::Object(&path)
+                );
                 self.drop_local(JObject::from(path));
                 id
             }
@@ -191,8 +203,10 @@ impl JavaVisitor<'_, '_> {
                     names.push(name.clone());
                     patches.push(id);
                 }
-                let prepended = self.expressions(patch.prepended_fields.iter().map(|e| e.as_ref()))?;
-                let appended = self.expressions(patch.appended_fields.iter().map(|e| e.as_ref()))?;
+                let prepended =
+                    self.expressions(patch.prepended_fields.iter().map(|e| e.as_ref()))?;
+                let appended =
+                    self.expressions(patch.appended_fields.iter().map(|e| e.as_ref()))?;
                 let input_path: Vec<String> = patch
                     .input_path
                     .as_ref()
@@ -270,7 +284,13 @@ impl JavaVisitor<'_, '_> {
             Expression::ParseJson(parse) => {
                 let json = self.expression(&parse.json_expr)?;
                 let schema = self.struct_type(&parse.output_schema)?;
-                visit_call!(self, "parseJson", "(II)I", JValue::Int(json), JValue::Int(schema))
+                visit_call!(
+                    self,
+                    "parseJson",
+                    "(II)I",
+                    JValue::Int(json),
+                    JValue::Int(schema)
+                )
             }
             Expression::MapToStruct(map_to_struct) => {
                 let map = self.expression(&map_to_struct.map_expr)?;
@@ -288,7 +308,13 @@ impl JavaVisitor<'_, '_> {
             Expression::Cast(cast) => {
                 let child = self.expression(&cast.expr)?;
                 let target = self.data_type(&cast.target)?;
-                visit_call!(self, "cast", "(II)I", JValue::Int(child), JValue::Int(target))
+                visit_call!(
+                    self,
+                    "cast",
+                    "(II)I",
+                    JValue::Int(child),
+                    JValue::Int(target)
+                )
             }
             Expression::Opaque(opaque) => {
                 self.unsupported_expression("Opaque", opaque.op.name())?

@@ -47,9 +47,9 @@ impl<'a, 'local> JavaVisitor<'a, 'local> {
     fn strings<S: AsRef<str>>(&mut self, values: &[S]) -> Result<JObjectArray<'local>, Failure> {
         let len = i32::try_from(values.len())
             .map_err(|_| Failure::Usage("too many strings for one Java array".into()))?;
-        let array = self
-            .env
-            .new_object_array(len, jni_str!("java/lang/String"), JObject::null())?;
+        let array =
+            self.env
+                .new_object_array(len, jni_str!("java/lang/String"), JObject::null())?;
         for (index, value) in values.iter().enumerate() {
             let string = self.string(value.as_ref())?;
             array.set_element(self.env, index, &string)?;

@@ -56,7 +56,9 @@ pub fn visit_plan(visitor: &mut JavaVisitor, plan: &Plan) -> Result<Id, Failure>
 impl JavaVisitor<'_, '_> {
     fn io_operation(&mut self, io: &IoOperation) -> Result<Id, Failure> {
         Ok(match io {
-            IoOperation::FileListing { url } => self.url_call(url.as_str(), UrlCall::FileListing)?,
+            IoOperation::FileListing { url } => {
+                self.url_call(url.as_str(), UrlCall::FileListing)?
+            }
             IoOperation::HeadFile { url } => self.url_call(url.as_str(), UrlCall::HeadFile)?,
             IoOperation::ReadBytes { files } => {
                 let slices = files
@@ -114,7 +116,12 @@ impl JavaVisitor<'_, '_> {
                 JValue::Object(&url)
             ),
             UrlCall::HeadFile => {
-                visit_call!(self, "headFile", "(Ljava/lang/String;)I", JValue::Object(&url))
+                visit_call!(
+                    self,
+                    "headFile",
+                    "(Ljava/lang/String;)I",
+                    JValue::Object(&url)
+                )
             }
         };
         self.drop_local(url);
@@ -146,9 +153,12 @@ impl JavaVisitor<'_, '_> {
             Operator::ScanParquet(scan) => {
                 self.file_scan(&scan.files, &scan.file_constant_columns, &scan.schema, true)?
             }
-            Operator::ScanJson(scan) => {
-                self.file_scan(&scan.files, &scan.file_constant_columns, &scan.schema, false)?
-            }
+            Operator::ScanJson(scan) => self.file_scan(
+                &scan.files,
+                &scan.file_constant_columns,
+                &scan.schema,
+                false,
+            )?,
             Operator::Values(values) => {
                 let schema = self.struct_type(&values.schema)?;
                 let literals = values
@@ -184,7 +194,13 @@ impl JavaVisitor<'_, '_> {
             Operator::Project(project) => {
                 let expr = self.expression(&project.expr)?;
                 let schema = self.struct_type(&project.schema)?;
-                visit_call!(self, "project", "(II)I", JValue::Int(expr), JValue::Int(schema))
+                visit_call!(
+                    self,
+                    "project",
+                    "(II)I",
+                    JValue::Int(expr),
+                    JValue::Int(schema)
+                )
             }
             Operator::Filter(filter) => {
                 let pred = self.predicate(&filter.predicate)?;

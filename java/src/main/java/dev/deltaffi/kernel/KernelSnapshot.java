@@ -1,52 +1,156 @@
 package dev.deltaffi.kernel;
 
+import dev.deltaffi.io.HadoopIo;
+import dev.deltaffi.kernel.ir.IrBuilder;
 import dev.deltaffi.kernel.ir.KernelType;
+import dev.deltaffi.kernel.ir.Plan;
+import dev.deltaffi.plan.PlanRunner;
+import dev.deltaffi.plan.PlanTranslator;
+import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.functions;
 
 /**
  * A table snapshot built by the kernel's phase machine; owns its native handle. Facade used by the
  * Spark source: nothing outside this package touches the natives.
  */
 public final class KernelSnapshot implements AutoCloseable {
+  private final NativeHandle handle;
+  private final String tableRoot;
+  private final long version;
+  private final KernelType.Struct schema;
+  private final List<String> partitionColumns;
+  private final List<String> phaseLog;
+
+  private KernelSnapshot(NativeHandle handle) {
+    this.handle = handle;
+    long id = handle.id();
+    this.tableRoot = NativeKernel.tableRoot(id);
+    this.version = NativeKernel.snapshotVersion(id);
+    this.schema = visitSchema(id, NativeKernel.TABLE_SCHEMA);
+    this.partitionColumns = List.of(NativeKernel.partitionColumns(id));
+    this.phaseLog = List.of(NativeKernel.phaseLog(id));
+  }
 
   /** Loads the latest snapshot, or the one at {@code version}, of the table at {@code tableUri}. */
   public static KernelSnapshot load(SparkSession spark, String tableUri, OptionalLong version) {
-    throw new UnsupportedOperationException("TODO(lead): phase machine");
+    String root = tableUri.endsWith("/") ? tableUri : tableUri + "/";
+    try (NativeHandle machine =
+        new NativeHandle(NativeKernel.startSnapshot(root, version.orElse(-1)))) {
+      NativeHandle snapshot =
+          driver(spark)
+              .run(
+                  machine,
+                  plan -> {
+                    throw new IllegalStateException("a snapshot has no PartialResult phase");
+                  });
+      try {
+        return new KernelSnapshot(snapshot);
+      } catch (RuntimeException e) {
+        snapshot.close();
+        throw e;
+      }
+    }
   }
 
   public String tableRoot() {
-    throw new UnsupportedOperationException("TODO(lead)");
+    return tableRoot;
   }
 
   public long version() {
-    throw new UnsupportedOperationException("TODO(lead)");
+    return version;
   }
 
   /** The logical table schema (field metadata included). */
   public KernelType.Struct schema() {
-    throw new UnsupportedOperationException("TODO(lead)");
+    return schema;
   }
 
   /** Logical partition column names, in table order. */
   public List<String> partitionColumns() {
-    throw new UnsupportedOperationException("TODO(lead)");
+    return partitionColumns;
   }
 
   /** The phases the kernel stepped through to build this snapshot, one line each. */
   public List<String> phaseLog() {
-    throw new UnsupportedOperationException("TODO(lead)");
+    return phaseLog;
   }
 
   /**
    * Plans a scan of the given logical top-level columns (null: all) through the kernel's scan
-   * machine; the live files come from the kernel's metadata plan run on Spark.
+   * machine; the live files come from the kernel's metadata plan, run on Spark.
    */
   public ScanPlan planScan(SparkSession spark, List<String> columns) {
-    throw new UnsupportedOperationException("TODO(lead)");
+    String[] names = columns == null ? null : columns.toArray(new String[0]);
+    List<Plan> metadataPlans = new ArrayList<>();
+    try (NativeHandle machine = new NativeHandle(NativeKernel.startScan(handle.id(), names));
+        NativeHandle scan = driver(spark).run(machine, metadataPlans::add)) {
+      KernelType.Struct logical = visitSchema(scan.id(), NativeKernel.SCAN_LOGICAL_SCHEMA);
+      KernelType.Struct physical = visitSchema(scan.id(), NativeKernel.SCAN_PHYSICAL_SCHEMA);
+      List<String> log = List.of(NativeKernel.phaseLog(scan.id()));
+      List<ScanFileInfo> files = new ArrayList<>();
+      KernelType.Struct partitionSchema = new KernelType.Struct(List.of());
+      for (Plan plan : metadataPlans) {
+        partitionSchema = liveFiles(spark, plan, files);
+      }
+      return new ScanPlan(logical, physical, partitionSchema, files, log);
+    }
+  }
+
+  /**
+   * Runs the kernel's metadata plan on Spark and collects its live {@code add} rows as scan files.
+   * Returns the kernel-typed partition schema (physical names), empty when unpartitioned.
+   */
+  private KernelType.Struct liveFiles(SparkSession spark, Plan plan, List<ScanFileInfo> files) {
+    KernelType.Struct add = (KernelType.Struct) plan.schema().field("add").type();
+    KernelType.Field parsed = add.field("partitionValues_parsed");
+    Dataset<Row> adds =
+        new PlanTranslator(spark)
+            .toDataFrame(plan)
+            .select(
+                functions.col("add.path"),
+                functions.col("add.size"),
+                functions.col("add.modificationTime"),
+                functions.col("add.deletionVector").isNotNull(),
+                parsed == null
+                    ? functions.struct()
+                    : functions.col("add.partitionValues_parsed"));
+    URI root = URI.create(tableRoot);
+    for (InternalRow row : PhaseDriver.collect(adds)) {
+      InternalRow partitionValues =
+          parsed == null || row.isNullAt(4)
+              ? new GenericInternalRow(0)
+              : row.getStruct(4, ((KernelType.Struct) parsed.type()).fields().size());
+      files.add(
+          new ScanFileInfo(
+              root.resolve(row.getUTF8String(0).toString()).toString(),
+              row.getLong(1),
+              row.getLong(2),
+              partitionValues.copy(),
+              row.getBoolean(3)));
+    }
+    return parsed == null ? new KernelType.Struct(List.of()) : (KernelType.Struct) parsed.type();
+  }
+
+  private static KernelType.Struct visitSchema(long handle, int which) {
+    IrBuilder ir = new IrBuilder();
+    return ir.get(NativeKernel.visitSchema(handle, which, ir), KernelType.Struct.class);
+  }
+
+  private static PhaseDriver driver(SparkSession spark) {
+    PlanRunner plans = new PlanTranslator(spark);
+    return new PhaseDriver(new HadoopIo(((org.apache.spark.sql.classic.SparkSession) spark).sessionState().newHadoopConf()), plans);
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    handle.close();
+  }
 }

@@ -1,0 +1,57 @@
+package dev.deltaffi.kernel;
+
+import dev.deltaffi.kernel.ir.KernelVisitor;
+
+/** The natives, and nothing else; only this package calls them. Handles are registry ids. */
+final class NativeKernel {
+  static final int CONSUME = 0;
+  static final int PARTIAL_RESULT = 1;
+  static final int TERMINUS = 2;
+
+  static final int TABLE_SCHEMA = 0;
+  static final int SCAN_LOGICAL_SCHEMA = 1;
+  static final int SCAN_PHYSICAL_SCHEMA = 2;
+
+  static {
+    NativeLibrary.ensureLoaded();
+  }
+
+  private NativeKernel() {}
+
+  /** Starts a snapshot machine; version < 0 means latest. */
+  static native long startSnapshot(String tableRoot, long version);
+
+  /** Starts a scan machine on a snapshot handle; columns null means all. */
+  static native long startScan(long snapshot, String[] columns);
+
+  static native int phaseKind(long machine);
+
+  /** Visits the pending Consume operation or PartialResult plan; returns the root id. */
+  static native int visitPhase(long machine, KernelVisitor visitor);
+
+  /** Answers the pending Consume phase with the Arrow C stream at the given address. */
+  static native void step(long machine, long arrowStreamAddress);
+
+  /** Answers the pending Consume phase with an error. */
+  static native void stepFailed(long machine, boolean notFound, String message);
+
+  /** Acknowledges a PartialResult phase. */
+  static native void resume(long machine);
+
+  /** Takes the Terminus result as a new handle. */
+  static native long terminus(long machine);
+
+  static native String[] phaseLog(long handle);
+
+  static native long snapshotVersion(long snapshot);
+
+  static native String tableRoot(long snapshot);
+
+  static native String[] partitionColumns(long snapshot);
+
+  static native int visitSchema(long handle, int which, KernelVisitor visitor);
+
+  static native void release(long handle);
+
+  static native long liveHandles();
+}
