@@ -1,0 +1,57 @@
+package dev.deltaffi.plan;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * File URLs as the kernel writes them (percent-encoded, {@code file:///a/b%20c}) in the two forms
+ * Spark's file sources use: the path string a reader is given, and the {@code _metadata.file_path}
+ * it reports for each row.
+ */
+final class FileUris {
+
+  private FileUris() {}
+
+  /**
+   * Parses a URL reference, percent-encoding characters a URI may not hold (a space, say) the way
+   * the kernel's URL parser does, while keeping existing escapes.
+   */
+  static URI parse(String url) {
+    StringBuilder encoded = new StringBuilder();
+    for (byte b : url.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c > 0x20 && c < 0x7f && "\"<>\\^`{|}".indexOf(c) < 0) {
+        encoded.append((char) c);
+      } else {
+        encoded.append('%').append(String.format("%02X", c));
+      }
+    }
+    try {
+      return new URI(encoded.toString());
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("Invalid file URL: " + url, e);
+    }
+  }
+
+  /** Resolves a URL reference against a base (RFC 3986), never by string concatenation. */
+  static URI resolve(String base, String reference) {
+    return parse(base).resolve(parse(reference));
+  }
+
+  /** The path string to hand a Spark reader: Hadoop parses it back into the same file. */
+  static String readerPath(URI uri) {
+    return hadoopPath(uri).toString();
+  }
+
+  /** The file as Spark's {@code _metadata.file_path} names it (e.g. {@code file:/a/b%20c}). */
+  static String sparkFilePath(URI uri) {
+    return hadoopPath(uri).toUri().toString();
+  }
+
+  // Rebuilt from decoded parts so that file:///x and file:/x (empty authority) agree.
+  private static Path hadoopPath(URI uri) {
+    return new Path(uri.getScheme(), uri.getAuthority(), uri.getPath());
+  }
+}
