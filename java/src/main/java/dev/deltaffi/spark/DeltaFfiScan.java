@@ -46,9 +46,9 @@ public final class DeltaFfiScan implements Scan, Batch {
     this.table = table;
     this.planned = planned;
     ScanPlan plan = planned.plan();
-    this.readSchema = SparkTypes.toSparkSchema(plan.logicalSchema());
-    this.dataSchema = SparkTypes.toSparkSchema(plan.physicalSchema());
-    this.partitionSchema = SparkTypes.toSparkSchema(plan.partitionSchema());
+    this.readSchema = SparkTypes.toSpark(plan.logicalSchema());
+    this.dataSchema = SparkTypes.toSpark(plan.physicalSchema());
+    this.partitionSchema = SparkTypes.toSpark(plan.partitionSchema());
     this.outputOrdinals = outputOrdinals();
   }
 

@@ -1,5 +1,6 @@
 package dev.deltaffi.spark;
 
+import dev.deltaffi.kernel.DeltaKernelException;
 import dev.deltaffi.kernel.KernelSnapshot;
 import dev.deltaffi.kernel.ScanPlan;
 import dev.deltaffi.kernel.ir.KernelType;
@@ -44,7 +45,7 @@ final class DeltaFfiTable implements SupportsRead {
     this.partitionColumns = List.copyOf(snapshot.partitionColumns());
     this.phaseLog = List.copyOf(snapshot.phaseLog());
     rejectColumnMapping(snapshot.schema());
-    this.schema = SparkTypes.toSparkSchema(snapshot.schema());
+    this.schema = SparkTypes.toSpark(snapshot.schema());
     this.snapshot = snapshot;
   }
 
@@ -170,10 +171,15 @@ final class DeltaFfiTable implements SupportsRead {
     return Stream.empty();
   }
 
-  /** Runs a kernel call, turning its failure into one that names the table and version. */
+  /**
+   * Runs a kernel call. The kernel's own typed errors already name the table and version; any
+   * other failure (e.g. of a Spark job running a kernel plan) is wrapped to name them.
+   */
   private static <T> T guard(String table, String action, Supplier<T> call) {
     try {
       return call.get();
+    } catch (DeltaKernelException e) {
+      throw e;
     } catch (RuntimeException e) {
       throw new DeltaTableReadException(
           "Cannot " + action + " " + table + ": " + e.getMessage(), e);

@@ -1,0 +1,93 @@
+package dev.deltaffi.corpus;
+
+import static dev.deltaffi.testing.DataFrameAssert.assertSameAnswer;
+import static dev.deltaffi.testing.DataFrameAssert.quoted;
+import static dev.deltaffi.testing.ErrorAssert.assertFailsNaming;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.abort;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.deltaffi.kernel.KernelSnapshot;
+import dev.deltaffi.testing.NativeHandleLeakCheck;
+import dev.deltaffi.testing.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Every read of the shared corpus (tables written by Delta Lake's Spark writer and delta-rs, with
+ * the rows a correct reader returns), through the format under test.
+ */
+@ExtendWith(NativeHandleLeakCheck.class)
+class CorpusSuiteTest {
+
+  @TestFactory
+  Stream<DynamicTest> corpus() {
+    String shared = System.getProperty("deltaffi.shared.dir");
+    Path corpus = shared == null ? null : Path.of(shared, "corpus");
+    assumeTrue(
+        corpus != null && Files.isRegularFile(corpus.resolve("manifest.json")),
+        "no shared corpus (system property deltaffi.shared.dir)");
+    return CorpusCase.load(corpus).stream()
+        .flatMap(
+            c ->
+                c.reads().stream()
+                    .map(r -> DynamicTest.dynamicTest(c.name() + " [" + r.id() + "]", () -> run(c, r))));
+  }
+
+  private static void run(CorpusCase c, CorpusCase.Read read) {
+    CorpusClassifier.deferral(c).ifPresent(reason -> abort(c.name() + " " + reason));
+    String context = c.name() + " [" + read.id() + "]";
+    if (read.expectedError() != null) {
+      // The error must at least say which table: the case folder is part of its path.
+      assertFailsNaming(
+          () -> query(c, read).collectAsList(), c.dir().getFileName().toString());
+    } else if (read.expected() != null) {
+      SparkSession spark = TestSpark.session();
+      Dataset<Row> expected = spark.read().parquet(c.dir().resolve(read.expected()).toString());
+      assertSameAnswer(CorpusClassifier.expectedRows(c, expected), query(c, read), context);
+    } else if (read.expectedVersion().isPresent() || read.expectedLiveFiles().isPresent()) {
+      checkLogReplay(c, read);
+    } else if (read.rowCount().isPresent()) {
+      assertEquals(read.rowCount().getAsLong(), query(c, read).count(), context + " row count");
+    } else {
+      abort(c.name() + " records no expectation for read " + read.id());
+    }
+  }
+
+  private static Dataset<Row> query(CorpusCase c, CorpusCase.Read read) {
+    Dataset<Row> df = TestSpark.readUnderTest(c.table().toString(), read.version());
+    if (read.columns() != null) {
+      df = df.select(read.columns().stream().map(name -> functions.col(quoted(name))).toArray(Column[]::new));
+    }
+    return read.predicate() == null ? df : df.filter(read.predicate());
+  }
+
+  /** Tables whose data files are placeholders: the kernel's log replay is checked directly. */
+  private static void checkLogReplay(CorpusCase c, CorpusCase.Read read) {
+    assumeTrue(
+        TestSpark.FORMAT_UNDER_TEST.equals("delta-ffi"),
+        "log replay checks need the kernel facade");
+    SparkSession spark = TestSpark.session();
+    String uri = c.table().toUri().toString();
+    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, uri, read.version())) {
+      if (read.expectedVersion().isPresent()) {
+        assertEquals(read.expectedVersion().getAsLong(), snapshot.version(), c.name() + " version");
+      }
+      if (read.expectedLiveFiles().isPresent()) {
+        assertEquals(
+            read.expectedLiveFiles().getAsLong(),
+            snapshot.planScan(spark, null).files().size(),
+            c.name() + " live files");
+      }
+    }
+  }
+}

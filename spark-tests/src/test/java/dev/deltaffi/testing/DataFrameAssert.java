@@ -1,0 +1,132 @@
+package dev.deltaffi.testing;
+
+import static org.apache.spark.sql.functions.array_sort;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map_entries;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.transform;
+import static org.apache.spark.sql.functions.when;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The one comparison of query answers used by every suite: the same column names and types (not
+ * nullability, not field metadata) and equal multisets of rows, computed by Spark so large tables
+ * never come to the driver.
+ */
+public final class DataFrameAssert {
+
+  private static final int SHOWN_ROWS = 10;
+
+  private DataFrameAssert() {}
+
+  public static void assertSameAnswer(Dataset<Row> expected, Dataset<Row> actual, String context) {
+    assertSameSchema(expected.schema(), actual.schema(), context);
+    Dataset<Row> exp = comparable(expected).cache();
+    Dataset<Row> act = comparable(actual).cache();
+    try {
+      List<Row> missing = exp.exceptAll(act).limit(SHOWN_ROWS).collectAsList();
+      List<Row> unexpected = act.exceptAll(exp).limit(SHOWN_ROWS).collectAsList();
+      if (!missing.isEmpty() || !unexpected.isEmpty()) {
+        fail(
+            context
+                + ": rows differ ("
+                + exp.count()
+                + " expected, "
+                + act.count()
+                + " read)\n  missing: "
+                + missing
+                + "\n  unexpected: "
+                + unexpected);
+      }
+    } finally {
+      exp.unpersist();
+      act.unpersist();
+    }
+  }
+
+  public static void assertSameSchema(StructType expected, StructType actual, String context) {
+    if (!plain(expected).equals(plain(actual))) {
+      fail(
+          context
+              + ": schemas differ\n  expected: "
+              + expected.simpleString()
+              + "\n  read:     "
+              + actual.simpleString());
+    }
+  }
+
+  /** The type without nullability and field metadata, which the comparison ignores. */
+  private static DataType plain(DataType type) {
+    if (type instanceof StructType struct) {
+      return new StructType(
+          Arrays.stream(struct.fields())
+              .map(f -> new StructField(f.name(), plain(f.dataType()), true, Metadata.empty()))
+              .toArray(StructField[]::new));
+    } else if (type instanceof ArrayType array) {
+      return new ArrayType(plain(array.elementType()), true);
+    } else if (type instanceof MapType map) {
+      return new MapType(plain(map.keyType()), plain(map.valueType()), true);
+    }
+    return type;
+  }
+
+  /** Spark cannot compare maps in set operations: each map becomes its sorted entries. */
+  private static Dataset<Row> comparable(Dataset<Row> df) {
+    Column[] columns =
+        Arrays.stream(df.schema().fields())
+            .map(f -> comparable(col(quoted(f.name())), f.dataType()).as(f.name()))
+            .toArray(Column[]::new);
+    return df.select(columns);
+  }
+
+  private static Column comparable(Column column, DataType type) {
+    if (!hasMap(type)) {
+      return column;
+    } else if (type instanceof MapType map) {
+      return array_sort(
+          transform(
+              map_entries(column),
+              entry ->
+                  struct(
+                      comparable(entry.getField("key"), map.keyType()).as("key"),
+                      comparable(entry.getField("value"), map.valueType()).as("value"))));
+    } else if (type instanceof ArrayType array) {
+      return transform(column, element -> comparable(element, array.elementType()));
+    }
+    StructType struct = (StructType) type;
+    Column[] fields =
+        Arrays.stream(struct.fields())
+            .map(f -> comparable(column.getField(f.name()), f.dataType()).as(f.name()))
+            .toArray(Column[]::new);
+    return when(column.isNull(), lit(null)).otherwise(struct(fields));
+  }
+
+  private static boolean hasMap(DataType type) {
+    if (type instanceof MapType) {
+      return true;
+    } else if (type instanceof ArrayType array) {
+      return hasMap(array.elementType());
+    } else if (type instanceof StructType struct) {
+      return Arrays.stream(struct.fields()).anyMatch(f -> hasMap(f.dataType()));
+    }
+    return false;
+  }
+
+  /** A column name as a literal identifier (names may hold dots or backticks). */
+  public static String quoted(String name) {
+    return "`" + name.replace("`", "``") + "`";
+  }
+}
