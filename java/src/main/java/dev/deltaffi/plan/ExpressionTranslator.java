@@ -2,7 +2,6 @@ package dev.deltaffi.plan;
 
 import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_contains;
-import static org.apache.spark.sql.functions.atan2;
 import static org.apache.spark.sql.functions.call_function;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -318,10 +317,10 @@ public final class ExpressionTranslator {
   private static Column divide(Column left, Column right, DataType type) {
     Column zero = right.equalTo(0);
     if (type.equals(DataTypes.FloatType) || type.equals(DataTypes.DoubleType)) {
-      // The sign of a zero divisor picks the infinity: atan2(±0, -1) is ±pi.
+      // The sign of a zero divisor picks the infinity; only its text tells -0.0 from 0.0.
       Column infinity =
-          when(atan2(right.cast("double"), lit(-1.0)).gt(0), lit(Double.POSITIVE_INFINITY))
-              .otherwise(lit(Double.NEGATIVE_INFINITY));
+          when(right.cast("string").startsWith("-"), lit(Double.NEGATIVE_INFINITY))
+              .otherwise(lit(Double.POSITIVE_INFINITY));
       return when(zero, left.multiply(infinity)).otherwise(left.divide(right));
     }
     Column quotient =
