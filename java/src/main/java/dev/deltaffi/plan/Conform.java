@@ -10,6 +10,9 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.expressions.Cast$;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.KnownNullable;
 import org.apache.spark.sql.catalyst.expressions.objects.AssertNotNull;
 import org.apache.spark.sql.classic.ColumnConversions$;
 import org.apache.spark.sql.classic.ExpressionColumnNode;
@@ -21,10 +24,11 @@ import org.apache.spark.sql.types.StructType;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Gives a relation exactly a kernel schema: names by position, and nullability at every depth. A
- * field the schema declares non-nullable is checked row by row (a NULL there fails the query, as
- * the kernel fails on a missing required column); a field Spark knows to be non-null where the
- * schema allows NULL is widened.
+ * Gives a relation exactly a kernel schema: names by position, nullability at every depth. Where
+ * the schema declares a field non-nullable the value is checked row by row (a NULL fails the
+ * query, as the kernel fails on a missing required column); where Spark knows a field non-null
+ * that the schema allows NULL in, the field is marked nullable. Spark's public API can do neither,
+ * hence two Catalyst expressions (AssertNotNull, KnownNullable).
  */
 final class Conform {
 
@@ -37,7 +41,10 @@ final class Conform {
     }
     if (actual.size() != target.size()) {
       throw new IllegalStateException(
-          "Relation " + actual.simpleString() + " does not match plan schema " + target.simpleString());
+          "Relation "
+              + actual.simpleString()
+              + " does not match plan schema "
+              + target.simpleString());
     }
     List<Column> columns = new ArrayList<>();
     for (int i = 0; i < target.size(); i++) {
@@ -45,28 +52,34 @@ final class Conform {
       StructField to = target.fields()[i];
       Column column = ExpressionTranslator.column(List.of(from.name()));
       columns.add(
-          tighten(column, from.dataType(), from.nullable(), to.dataType(), to.nullable(), to.name())
+          adjust(column, from.dataType(), from.nullable(), to.dataType(), to.nullable(), to.name())
               .alias(to.name()));
     }
-    // Spark widens nullability (and up-casts) by name; names now agree.
-    return relation.select(columns.toArray(Column[]::new)).to(target);
+    return relation.select(columns.toArray(Column[]::new));
   }
 
-  private static Column tighten(
+  private static Column adjust(
       Column column,
       DataType actual,
       boolean actualNullable,
       DataType target,
       boolean targetNullable,
       String path) {
-    Column result = tightenNested(column, actual, target, path);
-    return actualNullable && !targetNullable ? assertNotNull(result, path) : result;
+    Column result =
+        actual.equals(target) ? column : adjustNested(column, actual, actualNullable, target, path);
+    if (actualNullable && !targetNullable) {
+      return wrap(new AssertNotNull(expression(result), CollectionConverters.asScala(List.of(path)).toSeq()));
+    } else if (!actualNullable && targetNullable) {
+      return wrap(new KnownNullable(expression(result)));
+    }
+    return result;
   }
 
-  private static Column tightenNested(Column column, DataType actual, DataType target, String path) {
-    if (!tighter(actual, target)) {
-      return column;
-    } else if (actual instanceof StructType from && target instanceof StructType to) {
+  private static Column adjustNested(
+      Column column, DataType actual, boolean nullable, DataType target, String path) {
+    if (actual instanceof StructType from
+        && target instanceof StructType to
+        && from.size() == to.size()) {
       List<Column> fields = new ArrayList<>();
       for (int i = 0; i < to.size(); i++) {
         StructField f = from.fields()[i];
@@ -74,67 +87,47 @@ final class Conform {
         Column field = column.getField(f.name());
         String fieldPath = path + "." + t.name();
         fields.add(
-            tighten(field, f.dataType(), f.nullable(), t.dataType(), t.nullable(), fieldPath)
+            adjust(field, f.dataType(), f.nullable(), t.dataType(), t.nullable(), fieldPath)
                 .alias(t.name()));
       }
-      return when(column.isNotNull(), struct(fields.toArray(Column[]::new)));
+      Column rebuilt = struct(fields.toArray(Column[]::new));
+      return nullable ? when(column.isNotNull(), rebuilt) : rebuilt;
     } else if (actual instanceof ArrayType from && target instanceof ArrayType to) {
       return transform(
           column,
           e ->
-              tighten(
+              adjust(
                   e,
                   from.elementType(),
                   from.containsNull(),
                   to.elementType(),
                   to.containsNull(),
                   path + "[]"));
+    } else if (actual instanceof MapType from
+        && target instanceof MapType to
+        && from.keyType().equals(to.keyType())) {
+      return transform_values(
+          column,
+          (k, v) ->
+              adjust(
+                  v,
+                  from.valueType(),
+                  from.valueContainsNull(),
+                  to.valueType(),
+                  to.valueContainsNull(),
+                  path + "{}"));
+    } else if (Cast$.MODULE$.canUpCast(actual, target)) {
+      return column.cast(target);
     }
-    MapType from = (MapType) actual;
-    MapType to = (MapType) target;
-    return transform_values(
-        column,
-        (k, v) ->
-            tighten(
-                v,
-                from.valueType(),
-                from.valueContainsNull(),
-                to.valueType(),
-                to.valueContainsNull(),
-                path + "{}"));
+    throw new IllegalStateException(
+        path + " is " + actual.simpleString() + " where the plan has " + target.simpleString());
   }
 
-  /** Whether {@code target} forbids a NULL somewhere below the top that {@code actual} allows. */
-  private static boolean tighter(DataType actual, DataType target) {
-    if (actual instanceof StructType from && target instanceof StructType to) {
-      if (from.size() != to.size()) {
-        throw new IllegalStateException(
-            "Struct " + from.simpleString() + " does not match " + to.simpleString());
-      }
-      for (int i = 0; i < to.size(); i++) {
-        StructField f = from.fields()[i];
-        StructField t = to.fields()[i];
-        if (f.nullable() && !t.nullable() || tighter(f.dataType(), t.dataType())) {
-          return true;
-        }
-      }
-      return false;
-    } else if (actual instanceof ArrayType from && target instanceof ArrayType to) {
-      return from.containsNull() && !to.containsNull()
-          || tighter(from.elementType(), to.elementType());
-    } else if (actual instanceof MapType from && target instanceof MapType to) {
-      return from.valueContainsNull() && !to.valueContainsNull()
-          || tighter(from.valueType(), to.valueType());
-    }
-    return false;
+  private static Expression expression(Column column) {
+    return ColumnConversions$.MODULE$.expression(column);
   }
 
-  /** Fails the query with the field's path when the value is NULL; Spark then knows it non-null. */
-  private static Column assertNotNull(Column column, String path) {
-    AssertNotNull check =
-        new AssertNotNull(
-            ColumnConversions$.MODULE$.expression(column),
-            CollectionConverters.asScala(List.of(path)).toSeq());
-    return new Column(ExpressionColumnNode.apply(check));
+  private static Column wrap(Expression expression) {
+    return new Column(ExpressionColumnNode.apply(expression));
   }
 }
