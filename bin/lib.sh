@@ -1,0 +1,51 @@
+# Shared helpers for the bin/ scripts: build the project and run a test-scope main class of
+# spark-tests with the same JVM flags the tests use. Source it; do not run it.
+
+DELTAFFI_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+deltaffi_log() { echo "[$(basename "$0")] $*" >&2; }
+
+# Builds the Rust library (through Maven) and installs the jars; no tests, no format check.
+# Extra Maven arguments may be given in DELTAFFI_MVN_ARGS (e.g. "-o -Dcargo.skip=true").
+deltaffi_build() {
+  deltaffi_log "building (mvn -B -q install -DskipTests) ..."
+  # shellcheck disable=SC2086
+  (cd "$DELTAFFI_ROOT" && mvn -B -q install -DskipTests -Dspotless.check.skip=true ${DELTAFFI_MVN_ARGS:-})
+}
+
+# JVM flags shared with surefire: the <test.jvm.args> property of the root pom.xml.
+deltaffi_jvm_args() {
+  sed -n 's:.*<test.jvm.args>\(.*\)</test.jvm.args>.*:\1:p' "$DELTAFFI_ROOT/pom.xml"
+}
+
+# spark-tests test classpath: its test and main classes, then every dependency (test scope).
+deltaffi_test_classpath() {
+  local cp_file="$DELTAFFI_ROOT/spark-tests/target/test-classpath.txt"
+  (cd "$DELTAFFI_ROOT" && mvn -B -q -pl spark-tests dependency:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file") >&2
+  echo "$DELTAFFI_ROOT/spark-tests/target/test-classes:$DELTAFFI_ROOT/spark-tests/target/classes:$(cat "$cp_file")"
+}
+
+# deltaffi_run_test_main CLASS [ARGS...]: runs CLASS from the repository root.
+deltaffi_run_test_main() {
+  local main_class="$1"
+  shift
+  local jvm_args classpath
+  jvm_args="$(deltaffi_jvm_args)"
+  if [[ -z "$jvm_args" ]]; then
+    deltaffi_log "could not read <test.jvm.args> from $DELTAFFI_ROOT/pom.xml"
+    return 1
+  fi
+  classpath="$(deltaffi_test_classpath)"
+  cd "$DELTAFFI_ROOT"
+  # shellcheck disable=SC2086 # the flags are space-separated on purpose
+  exec java $jvm_args -cp "$classpath" "$main_class" "$@"
+}
+
+# Absolute form of a path given relative to the caller's working directory.
+deltaffi_abs_path() {
+  case "$1" in
+    /*) echo "$1" ;;
+    *) echo "$PWD/$1" ;;
+  esac
+}
