@@ -25,10 +25,10 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Gives a relation exactly a kernel schema: names by position, nullability at every depth. Where
- * the schema declares a field non-nullable the value is checked row by row (a NULL fails the
- * query, as the kernel fails on a missing required column); where Spark knows a field non-null
- * that the schema allows NULL in, the field is marked nullable. Spark's public API can do neither,
- * hence two Catalyst expressions (AssertNotNull, KnownNullable).
+ * the schema declares a field non-nullable the value is checked row by row (a NULL fails the query,
+ * as the kernel fails on a missing required column); where Spark knows a field non-null that the
+ * schema allows NULL in, the field is marked nullable. Spark's public API can do neither, hence two
+ * Catalyst expressions (AssertNotNull, KnownNullable).
  */
 final class Conform {
 
@@ -68,7 +68,9 @@ final class Conform {
     Column result =
         actual.equals(target) ? column : adjustNested(column, actual, actualNullable, target, path);
     if (actualNullable && !targetNullable) {
-      return wrap(new AssertNotNull(expression(result), CollectionConverters.asScala(List.of(path)).toSeq()));
+      return wrap(
+          new AssertNotNull(
+              expression(result), CollectionConverters.asScala(List.of(path)).toSeq()));
     } else if (!actualNullable && targetNullable) {
       return wrap(new KnownNullable(expression(result)));
     }

@@ -42,9 +42,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Kernel expressions and predicates over one input relation as Spark columns. Kernel expressions
- * carry no result types: as in the kernel's own evaluator, the expected type comes from the
- * context (a Project's schema field, the enclosing struct's field, a ParseJson schema), and where
- * an operand's type matters (arithmetic, TO_JSON) it is read from Spark's analysis of the input.
+ * carry no result types: as in the kernel's own evaluator, the expected type comes from the context
+ * (a Project's schema field, the enclosing struct's field, a ParseJson schema), and where an
+ * operand's type matters (arithmetic, TO_JSON) it is read from Spark's analysis of the input.
  */
 public final class ExpressionTranslator {
 
@@ -98,7 +98,8 @@ public final class ExpressionTranslator {
       return s.keep() == null ? built : when(expression(s.keep(), BOOLEAN), built);
     } else if (expr instanceof Expr.StructPatch p) {
       if (p.inputPath().isEmpty()) {
-        throw new IllegalArgumentException("A top-level StructPatch must be a Project's expression");
+        throw new IllegalArgumentException(
+            "A top-level StructPatch must be a Project's expression");
       }
       Column built = struct(patchFields(p, structType(expr, expected)).toArray(Column[]::new));
       // A patched NULL struct stays NULL.
@@ -134,11 +135,12 @@ public final class ExpressionTranslator {
     } else if (pred instanceof Pred.Binary b) {
       return comparison(b);
     } else if (pred instanceof Pred.Junction j) {
-      boolean and = switch (j.op()) {
-        case "AND" -> true;
-        case "OR" -> false;
-        default -> throw new UnsupportedOperationException("Unsupported junction " + j.op());
-      };
+      boolean and =
+          switch (j.op()) {
+            case "AND" -> true;
+            case "OR" -> false;
+            default -> throw new UnsupportedOperationException("Unsupported junction " + j.op());
+          };
       // An empty junction is its operator's identity.
       Column result = lit(and);
       for (Pred child : j.children()) {
@@ -188,8 +190,8 @@ public final class ExpressionTranslator {
 
   /**
    * Flattens a struct patch over the input struct's fields in their order (the patch's field map
-   * has none): prepended fields, then each input field kept or dropped followed by its
-   * insertions, then appended fields. Output fields take the result type's names by position.
+   * has none): prepended fields, then each input field kept or dropped followed by its insertions,
+   * then appended fields. Output fields take the result type's names by position.
    */
   private List<Column> patchFields(Expr.StructPatch patch, KernelType.Struct type) {
     Iterator<KernelType.Field> output = type.fields().iterator();
@@ -296,21 +298,23 @@ public final class ExpressionTranslator {
   }
 
   /**
-   * Arithmetic over two operands of one numeric type, keeping that type. DIVIDE follows the
-   * kernel: integers truncate toward zero and fail on a zero divisor (so do decimals), floats
-   * follow IEEE 754 (±infinity, NaN for 0/0) where Spark would fail or give NULL.
+   * Arithmetic over two operands of one numeric type, keeping that type. DIVIDE follows the kernel:
+   * integers truncate toward zero and fail on a zero divisor (so do decimals), floats follow IEEE
+   * 754 (±infinity, NaN for 0/0) where Spark would fail or give NULL.
    */
   private Column arithmetic(Expr.Binary binary) {
     Column left = expression(binary.left(), null);
     Column right = expression(binary.right(), null);
     DataType type = typeOf(left);
-    Column result = switch (binary.op()) {
-      case "PLUS" -> left.plus(right);
-      case "MINUS" -> left.minus(right);
-      case "MULTIPLY" -> left.multiply(right);
-      case "DIVIDE" -> divide(left, right, type);
-      default -> throw new UnsupportedOperationException("Unsupported arithmetic " + binary.op());
-    };
+    Column result =
+        switch (binary.op()) {
+          case "PLUS" -> left.plus(right);
+          case "MINUS" -> left.minus(right);
+          case "MULTIPLY" -> left.multiply(right);
+          case "DIVIDE" -> divide(left, right, type);
+          default ->
+              throw new UnsupportedOperationException("Unsupported arithmetic " + binary.op());
+        };
     return result.cast(type);
   }
 
@@ -333,8 +337,7 @@ public final class ExpressionTranslator {
       case "COALESCE":
         return coalesce(children(variadic, expected));
       case "ARRAY":
-        KernelType element =
-            expected instanceof KernelType.Array a ? a.element() : null;
+        KernelType element = expected instanceof KernelType.Array a ? a.element() : null;
         return array(children(variadic, element));
       default:
         throw new UnsupportedOperationException("Unsupported variadic " + variadic.op());
@@ -377,8 +380,8 @@ public final class ExpressionTranslator {
    */
   private Column in(Pred.Binary binary) {
     if (!(binary.left() instanceof Expr.Literal needle)) {
-      throw new IllegalArgumentException("IN needs a literal on its left, got "
-          + describe(binary.left()));
+      throw new IllegalArgumentException(
+          "IN needs a literal on its left, got " + describe(binary.left()));
     }
     if (!(binary.right() instanceof Expr.Column
         || binary.right() instanceof Expr.Literal l && l.type() instanceof KernelType.Array)) {

@@ -18,9 +18,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 
 /**
- * Delta partition-value parsing (the kernel's MapToStruct), which is not a CAST: an empty string
- * is NULL except for string and binary, booleans are only true/false, decimals must carry exactly
- * the declared scale, offset-less timestamps are in the given zone (UTC by default, never the
+ * Delta partition-value parsing (the kernel's MapToStruct), which is not a CAST: an empty string is
+ * NULL except for string and binary, booleans are only true/false, decimals must carry exactly the
+ * declared scale, offset-less timestamps are in the given zone (UTC by default, never the
  * session's), and a value that does not parse fails the query. Each type's accepted shape is
  * checked with a regular expression before a {@code try_cast} does the conversion.
  */
@@ -43,8 +43,7 @@ final class PartitionValues {
 
   /**
    * Parses one raw partition value (a string column, NULL when the key is absent) as the field's
-   * type; {@code timezone} (IANA name or ±HH:MM, null for UTC) applies to offset-less
-   * timestamps.
+   * type; {@code timezone} (IANA name or ±HH:MM, null for UTC) applies to offset-less timestamps.
    */
   static Column parse(Column raw, KernelType.Field field, String timezone) {
     KernelType type = field.type();

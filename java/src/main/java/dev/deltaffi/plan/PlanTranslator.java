@@ -106,8 +106,7 @@ public final class PlanTranslator implements PlanRunner {
         "Unsupported kernel plan operator " + ((PlanNode.Unsupported) op).name());
   }
 
-  private static List<Dataset<Row>> arity(
-      PlanNode.Op op, List<Dataset<Row>> inputs, int expected) {
+  private static List<Dataset<Row>> arity(PlanNode.Op op, List<Dataset<Row>> inputs, int expected) {
     if (inputs.size() != expected) {
       throw new IllegalArgumentException(
           op.getClass().getSimpleName() + " takes " + expected + " inputs, got " + inputs.size());
@@ -125,8 +124,13 @@ public final class PlanTranslator implements PlanRunner {
     for (PlanNode.ScanFile file : files) {
       if (file.constants().size() != constantColumns.size()) {
         throw new IllegalArgumentException(
-            "Scan file " + file.location() + " has " + file.constants().size()
-                + " constants for " + constantColumns.size() + " constant columns");
+            "Scan file "
+                + file.location()
+                + " has "
+                + file.constants().size()
+                + " constants for "
+                + constantColumns.size()
+                + " constant columns");
       }
       locations.add(file.location());
       constants.add(file.constants().stream().map(SparkTypes::literal).toList());
@@ -136,8 +140,8 @@ public final class PlanTranslator implements PlanRunner {
 
   /**
    * Reads all files as ONE Spark scan (a scan per file joined by unions costs a job each). The
-   * per-file constant columns come from looking each row's {@code _metadata.file_path} up in a
-   * map from file to constants.
+   * per-file constant columns come from looking each row's {@code _metadata.file_path} up in a map
+   * from file to constants.
    */
   private Dataset<Row> readFiles(
       String format,
@@ -230,8 +234,8 @@ public final class PlanTranslator implements PlanRunner {
   }
 
   /**
-   * Reads the files named by the input rows (resolved against the base URL) as one scan. The
-   * input holds few rows (sidecar files), so they are collected on the driver.
+   * Reads the files named by the input rows (resolved against the base URL) as one scan. The input
+   * holds few rows (sidecar files), so they are collected on the driver.
    */
   private Dataset<Row> dynamicScan(PlanNode.DynamicScan scan, Dataset<Row> input) {
     String format =
@@ -239,7 +243,8 @@ public final class PlanTranslator implements PlanRunner {
           case "PARQUET" -> "parquet";
           case "JSON" -> "json";
           default ->
-              throw new UnsupportedOperationException("DynamicScan of " + scan.fileType() + " files");
+              throw new UnsupportedOperationException(
+                  "DynamicScan of " + scan.fileType() + " files");
         };
     List<Column> selected = new ArrayList<>();
     selected.add(ExpressionTranslator.column(scan.pathColumn()));
@@ -300,8 +305,10 @@ public final class PlanTranslator implements PlanRunner {
       case "SUM" -> sum(ExpressionTranslator.column(agg.value()));
       case "COUNT" -> count(ExpressionTranslator.column(agg.value()));
       case "COUNT_STAR" -> count(lit(1));
-      case "MIN_NON_NULL_BY" -> min_by(ExpressionTranslator.column(agg.value()), qualifyingKey(agg));
-      case "MAX_NON_NULL_BY" -> max_by(ExpressionTranslator.column(agg.value()), qualifyingKey(agg));
+      case "MIN_NON_NULL_BY" ->
+          min_by(ExpressionTranslator.column(agg.value()), qualifyingKey(agg));
+      case "MAX_NON_NULL_BY" ->
+          max_by(ExpressionTranslator.column(agg.value()), qualifyingKey(agg));
       default -> throw new UnsupportedOperationException("Unsupported aggregation " + agg.kind());
     };
   }

@@ -146,11 +146,9 @@ class ExpressionTranslatorTest {
   @Test
   void structNeedsAStructTypeWithTheSameArity() {
     Dataset<Row> input = oneRow();
+    assertFailsWith("needs a struct result type", () -> values(input, structExpr(lit(1L)), LONG));
     assertFailsWith(
-        "needs a struct result type", () -> values(input, structExpr(lit(1L)), LONG));
-    assertFailsWith(
-        "2 fields",
-        () -> values(input, structExpr(lit(1L), lit(2L)), struct(nullable("a", LONG))));
+        "2 fields", () -> values(input, structExpr(lit(1L), lit(2L)), struct(nullable("a", LONG))));
   }
 
   private static final StructType ABCD =
@@ -196,18 +194,27 @@ class ExpressionTranslatorTest {
             List.of(),
             List.of());
     KernelType.Struct four =
-        struct(nullable("a", STRING), nullable("b", STRING), nullable("c", STRING),
+        struct(
+            nullable("a", STRING),
+            nullable("b", STRING),
+            nullable("c", STRING),
             nullable("d", STRING));
-    assertFailsWith("Field to patch does not exist: nope", () -> translator.projection(missing, four));
+    assertFailsWith(
+        "Field to patch does not exist: nope", () -> translator.projection(missing, four));
     Expr.StructPatch identity = new Expr.StructPatch(List.of(), Map.of(), List.of(), List.of());
     assertFailsWith(
-        "more fields",
-        () -> translator.projection(identity, struct(nullable("a", STRING))));
+        "more fields", () -> translator.projection(identity, struct(nullable("a", STRING))));
     assertFailsWith(
         "fewer fields",
-        () -> translator.projection(identity, struct(
-            nullable("a", STRING), nullable("b", STRING), nullable("c", STRING),
-            nullable("d", STRING), nullable("e", STRING))));
+        () ->
+            translator.projection(
+                identity,
+                struct(
+                    nullable("a", STRING),
+                    nullable("b", STRING),
+                    nullable("c", STRING),
+                    nullable("d", STRING),
+                    nullable("e", STRING))));
   }
 
   @Test
@@ -222,8 +229,7 @@ class ExpressionTranslatorTest {
             Map.of("y", new Expr.FieldPatch(false, List.of(lit(7L)), false)),
             List.of(),
             List.of(col("s", "x")));
-    KernelType.Struct type =
-        struct(nullable("x", LONG), nullable("z", LONG), nullable("x2", LONG));
+    KernelType.Struct type = struct(nullable("x", LONG), nullable("z", LONG), nullable("x2", LONG));
     assertEquals(list(RowFactory.create(1L, 7L, 1L), null), values(input, nested, type));
   }
 
@@ -241,7 +247,9 @@ class ExpressionTranslatorTest {
             row((Object) null),
             row("{\"a\":\"not a number\",\"b\":\"y\"}"));
     KernelType.Struct parsed =
-        struct(nullable("a", LONG), nullable("b", STRING),
+        struct(
+            nullable("a", LONG),
+            nullable("b", STRING),
             nullable("ts", new KernelType.Primitive("timestamp")));
     List<Object> result = values(input, new Expr.ParseJson(col("j"), parsed), parsed);
     assertEquals(
@@ -250,7 +258,8 @@ class ExpressionTranslatorTest {
     // Unparseable input is NULL: a NULL struct or a struct of NULLs, never an error.
     for (int i = 1; i < 4; i++) {
       Row row = (Row) result.get(i);
-      assertTrue(row == null || row.anyNull() && row.get(0) == null && row.get(1) == null, "" + row);
+      assertTrue(
+          row == null || row.anyNull() && row.get(0) == null && row.get(1) == null, "" + row);
     }
     Row mismatch = (Row) result.get(4);
     assertTrue(mismatch == null || mismatch.isNullAt(0), "" + mismatch);
@@ -278,7 +287,8 @@ class ExpressionTranslatorTest {
                 arrayLit(INTEGER, lit(1), lit(2)),
                 nullLit(STRING)));
     Dataset<Row> input =
-        oneRow().select(SparkTypes.literal(value).as("s"), SparkTypes.literal(nullLit(type)).as("n"));
+        oneRow()
+            .select(SparkTypes.literal(value).as("s"), SparkTypes.literal(nullLit(type)).as("n"));
     assertEquals(
         list(
             "{\"b\":\"abcd\",\"ts\":\"2026-07-02T15:55:55.298Z\",\"ntz\":\"1969-12-31T23:59:59.998\","
@@ -466,16 +476,15 @@ class ExpressionTranslatorTest {
 
   @Test
   void mapToStructDatesAreYearMonthDay() {
-    assertEquals(java.sql.Date.valueOf(LocalDate.of(2021, 12, 31)), parseOne("2021-12-31", DATE, null));
+    assertEquals(
+        java.sql.Date.valueOf(LocalDate.of(2021, 12, 31)), parseOne("2021-12-31", DATE, null));
     assertParseFails("2021-13-01", DATE);
     assertParseFails("2021", DATE);
   }
 
   @Test
   void mapToStructRejectsNestedFieldTypes() {
-    assertFailsWith(
-        "non-primitive",
-        () -> parseOne("x", struct(nullable("a", LONG)), null));
+    assertFailsWith("non-primitive", () -> parseOne("x", struct(nullable("a", LONG)), null));
   }
 
   // --- predicates
@@ -485,18 +494,17 @@ class ExpressionTranslatorTest {
     StructType schema = new StructType().add("a", DataTypes.LongType).add("b", DataTypes.LongType);
     Dataset<Row> input = relation(schema, row(1L, 2L), row(2L, 2L), row(null, 2L));
     assertEquals(list(true, false, null), truth(input, binary("LESS_THAN", col("a"), col("b"))));
-    assertEquals(list(false, false, null), truth(input, binary("GREATER_THAN", col("a"), col("b"))));
+    assertEquals(
+        list(false, false, null), truth(input, binary("GREATER_THAN", col("a"), col("b"))));
     assertEquals(list(false, true, null), truth(input, binary("EQUAL", col("a"), col("b"))));
     assertEquals(
-        list(true, false, null),
-        truth(input, new Pred.Not(binary("EQUAL", col("a"), col("b")))));
+        list(true, false, null), truth(input, new Pred.Not(binary("EQUAL", col("a"), col("b")))));
   }
 
   @Test
   void distinctIsNotNullSafeEquality() {
     StructType schema = new StructType().add("a", DataTypes.LongType).add("b", DataTypes.LongType);
-    Dataset<Row> input =
-        relation(schema, row(1L, 1L), row(1L, 2L), row(null, null), row(null, 1L));
+    Dataset<Row> input = relation(schema, row(1L, 1L), row(1L, 2L), row(null, null), row(null, 1L));
     assertEquals(
         list(false, true, false, true), truth(input, binary("DISTINCT", col("a"), col("b"))));
   }
@@ -532,8 +540,7 @@ class ExpressionTranslatorTest {
   void inWithANestedNeedleNeverMatchesAndNeedsALiteralLeft() {
     KernelType.Struct type = struct(nullable("a", INTEGER));
     Expr.Literal needle = lit(type, List.of(lit(1)));
-    assertEquals(
-        list(false), truth(oneRow(), binary("IN", needle, arrayLit(type, needle))));
+    assertEquals(list(false), truth(oneRow(), binary("IN", needle, arrayLit(type, needle))));
     assertFailsWith(
         "IN needs a literal",
         () -> truth(oneRow(), binary("IN", col("id"), arrayLit(LONG, lit(1L)))));
@@ -557,8 +564,7 @@ class ExpressionTranslatorTest {
     assertEquals(
         list(false, false, false, false), truth(input, new Pred.Junction("OR", List.of())));
     assertEquals(
-        list(false, true, false, null),
-        values(input, predicate(new Pred.Not(p)), BOOLEAN));
+        list(false, true, false, null), values(input, predicate(new Pred.Not(p)), BOOLEAN));
   }
 
   @Test
@@ -574,8 +580,7 @@ class ExpressionTranslatorTest {
                 input,
                 new Pred.IsNull(
                     new Expr.Variadic(
-                        "COALESCE",
-                        List.of(col("id"), new Expr.Unsupported("Opaque", "my_op"))))));
+                        "COALESCE", List.of(col("id"), new Expr.Unsupported("Opaque", "my_op"))))));
     assertFailsWith(
         "Unknown: p", () -> truth(input, new Pred.Not(new Pred.Unsupported("Unknown", "p"))));
   }
@@ -598,7 +603,8 @@ class ExpressionTranslatorTest {
     StructType schema =
         new StructType().add("n", DataTypes.DoubleType).add("d", DataTypes.DoubleType);
     Dataset<Row> input =
-        relation(schema, row(1.0, 0.0), row(-1.0, 0.0), row(0.0, 0.0), row(1.0, -0.0), row(3.0, 2.0));
+        relation(
+            schema, row(1.0, 0.0), row(-1.0, 0.0), row(0.0, 0.0), row(1.0, -0.0), row(3.0, 2.0));
     List<Object> result = values(input, new Expr.Binary("DIVIDE", col("n"), col("d")), DOUBLE);
     assertEquals(Double.POSITIVE_INFINITY, result.get(0));
     assertEquals(Double.NEGATIVE_INFINITY, result.get(1));
@@ -609,7 +615,8 @@ class ExpressionTranslatorTest {
 
   @Test
   void arithmeticKeepsTheOperandType() {
-    StructType schema = new StructType().add("a", DataTypes.IntegerType).add("b", DataTypes.IntegerType);
+    StructType schema =
+        new StructType().add("a", DataTypes.IntegerType).add("b", DataTypes.IntegerType);
     Dataset<Row> input = relation(schema, row(6, 4));
     assertEquals(list(10), values(input, new Expr.Binary("PLUS", col("a"), col("b")), INTEGER));
     assertEquals(list(2), values(input, new Expr.Binary("MINUS", col("a"), col("b")), INTEGER));
@@ -633,8 +640,13 @@ class ExpressionTranslatorTest {
     Expr array = new Expr.Variadic("ARRAY", List.of(col("a"), lit(5L)));
     assertEquals(
         list(Arrays.asList(null, 5L), List.of(1L, 5L), Arrays.asList(null, 5L)),
-        input.select(new ExpressionTranslator(input).expression(array, new KernelType.Array(LONG, true)))
-            .collectAsList().stream().map(r -> r.getList(0)).toList());
+        input
+            .select(
+                new ExpressionTranslator(input).expression(array, new KernelType.Array(LONG, true)))
+            .collectAsList()
+            .stream()
+            .map(r -> r.getList(0))
+            .toList());
     // The kernel's CAST gives NULL where the value does not fit, never an error.
     assertEquals(12, single(new Expr.Cast(lit("12"), INTEGER), INTEGER));
     assertNull(single(new Expr.Cast(lit("abc"), INTEGER), INTEGER));
@@ -652,6 +664,7 @@ class ExpressionTranslatorTest {
   void projectionNeedsAStructOrTopLevelPatch() {
     assertFailsWith(
         "must build the output row",
-        () -> new ExpressionTranslator(oneRow()).projection(col("id"), struct(nullable("id", LONG))));
+        () ->
+            new ExpressionTranslator(oneRow()).projection(col("id"), struct(nullable("id", LONG))));
   }
 }

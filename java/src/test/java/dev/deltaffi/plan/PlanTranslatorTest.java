@@ -123,10 +123,14 @@ class PlanTranslatorTest {
   @Test
   void scanJsonReadsAllFilesInOneScanWithPerFileConstants() throws IOException {
     // A space and a percent sign: the kernel's URL encodes both, Spark's file_path too.
-    Path v0 = write("tab le%41/_delta_log/00000000000000000000.json",
-        "{\"add\":{\"path\":\"a\",\"size\":1}}\n{\"other\":1}\n");
-    Path v1 = write("tab le%41/_delta_log/00000000000000000001.json",
-        "{\"add\":{\"path\":\"b\",\"size\":2}}\n");
+    Path v0 =
+        write(
+            "tab le%41/_delta_log/00000000000000000000.json",
+            "{\"add\":{\"path\":\"a\",\"size\":1}}\n{\"other\":1}\n");
+    Path v1 =
+        write(
+            "tab le%41/_delta_log/00000000000000000001.json",
+            "{\"add\":{\"path\":\"b\",\"size\":2}}\n");
     PlanNode.ScanJson scan =
         new PlanNode.ScanJson(
             List.of(scanFile(v0, longLit(0)), scanFile(v1, longLit(1))),
@@ -141,10 +145,13 @@ class PlanTranslatorTest {
 
   @Test
   void scanJsonFailsOnACorruptLineNamingTheFile() throws IOException {
-    Path bad = write("corrupt/_delta_log/00000000000000000003.json",
-        "{\"add\":{\"path\":\"a\",\"size\":1}}\n{\"add\": not json\n");
+    Path bad =
+        write(
+            "corrupt/_delta_log/00000000000000000003.json",
+            "{\"add\":{\"path\":\"a\",\"size\":1}}\n{\"add\": not json\n");
     PlanNode.ScanJson scan =
-        new PlanNode.ScanJson(List.of(scanFile(bad, longLit(3))), List.of("version"), COMMIT_SCHEMA);
+        new PlanNode.ScanJson(
+            List.of(scanFile(bad, longLit(3))), List.of("version"), COMMIT_SCHEMA);
     Dataset<Row> result = runner.toDataFrame(plan(COMMIT_SCHEMA, node(scan)));
     assertFailsWith("00000000000000000003.json", result::collectAsList);
   }
@@ -153,8 +160,10 @@ class PlanTranslatorTest {
   void scanJsonFailsWhenARequiredFieldIsMissing() throws IOException {
     Path file = write("required/_delta_log/00000000000000000000.json", "{\"add\":{\"size\":1}}\n");
     PlanNode.ScanJson scan =
-        new PlanNode.ScanJson(List.of(scanFile(file, longLit(0))), List.of("version"), COMMIT_SCHEMA);
-    assertFailsWith("add.path", () -> runner.toDataFrame(plan(COMMIT_SCHEMA, node(scan))).collectAsList());
+        new PlanNode.ScanJson(
+            List.of(scanFile(file, longLit(0))), List.of("version"), COMMIT_SCHEMA);
+    assertFailsWith(
+        "add.path", () -> runner.toDataFrame(plan(COMMIT_SCHEMA, node(scan))).collectAsList());
   }
 
   @Test
@@ -171,9 +180,13 @@ class PlanTranslatorTest {
 
   @Test
   void scanParquetFillsMissingNullableColumnsAndRowIndexes() throws IOException {
-    StructType written = new StructType().add("a", DataTypes.LongType).add("b", DataTypes.StringType);
+    StructType written =
+        new StructType().add("a", DataTypes.LongType).add("b", DataTypes.StringType);
     Path file =
-        writeParquet("parquet dir/part 0.parquet", written, RowFactory.create(1L, "x"),
+        writeParquet(
+            "parquet dir/part 0.parquet",
+            written,
+            RowFactory.create(1L, "x"),
             RowFactory.create(2L, "y"));
     KernelType.Struct schema =
         struct(
@@ -190,7 +203,8 @@ class PlanTranslatorTest {
     KernelType.Struct required = struct(notNull("a", LONG), notNull("absent", STRING));
     PlanNode.ScanParquet strict =
         new PlanNode.ScanParquet(List.of(scanFile(file)), List.of(), required);
-    assertFailsWith("absent", () -> runner.toDataFrame(plan(required, node(strict))).collectAsList());
+    assertFailsWith(
+        "absent", () -> runner.toDataFrame(plan(required, node(strict))).collectAsList());
   }
 
   // --- values, project, filter
@@ -230,20 +244,19 @@ class PlanTranslatorTest {
             nullable("x.y", STRING),
             notNull("is_a", BOOLEAN),
             nullable("nested", struct(nullable("n", LONG))));
-    Expr expr =
-        structExpr(
-            col("b"),
-            Ir.predicate(isNotNull(col("a"))),
-            structExpr(col("a")));
+    Expr expr = structExpr(col("b"), Ir.predicate(isNotNull(col("a"))), structExpr(col("a")));
     Dataset<Row> result =
         runner.toDataFrame(plan(schema, abRows(), node(new PlanNode.Project(expr, schema), 0)));
     assertEquals(SparkTypes.toSpark(schema), result.schema());
-    assertEquals(List.of("[null,true,[2]]", "[one,true,[1]]", "[three,false,[null]]"), rows(result));
+    assertEquals(
+        List.of("[null,true,[2]]", "[one,true,[1]]", "[three,false,[null]]"), rows(result));
 
     KernelType.Struct strict = struct(notNull("b", STRING));
     Plan violating =
         plan(strict, abRows(), node(new PlanNode.Project(structExpr(col("b")), strict), 0));
-    assertFailsWith("NULL value appeared in non-nullable field", () -> runner.toDataFrame(violating).collectAsList());
+    assertFailsWith(
+        "NULL value appeared in non-nullable field",
+        () -> runner.toDataFrame(violating).collectAsList());
   }
 
   @Test
@@ -270,7 +283,8 @@ class PlanTranslatorTest {
   // --- aggregate
 
   private static final KernelType.Struct GROUPED_INPUT =
-      struct(nullable("g", STRING), nullable("v", LONG), nullable("s", STRING), nullable("k", LONG));
+      struct(
+          nullable("g", STRING), nullable("v", LONG), nullable("s", STRING), nullable("k", LONG));
 
   private static PlanNode groupedRows() {
     return node(
@@ -476,7 +490,9 @@ class PlanTranslatorTest {
         () -> runner.toDataFrame(plan(AB, node(new PlanNode.RelationSource("r1", AB)))));
     assertFailsWith(
         "write_json",
-        () -> runner.toDataFrame(plan(AB, abRows(), node(new PlanNode.Unsupported("write_json"), 0))));
+        () ->
+            runner.toDataFrame(
+                plan(AB, abRows(), node(new PlanNode.Unsupported("write_json"), 0))));
   }
 
   // --- a protocol-and-metadata replay, as the kernel plans it
@@ -487,19 +503,26 @@ class PlanTranslatorTest {
         struct(notNull("minReaderVersion", new KernelType.Primitive("integer")));
     KernelType.Struct metadata = struct(notNull("id", STRING), nullable("name", STRING));
     KernelType.Struct actions =
-        struct(nullable("protocol", protocol), nullable("metaData", metadata), notNull("version", LONG));
+        struct(
+            nullable("protocol", protocol),
+            nullable("metaData", metadata),
+            notNull("version", LONG));
     StructType checkpointSchema =
         new StructType()
             .add("protocol", new StructType().add("minReaderVersion", DataTypes.IntegerType))
-            .add("metaData", new StructType().add("id", DataTypes.StringType).add("name", DataTypes.StringType));
+            .add(
+                "metaData",
+                new StructType().add("id", DataTypes.StringType).add("name", DataTypes.StringType));
     Path checkpoint =
         writeParquet(
             "pm/_delta_log/00000000000000000002.checkpoint.parquet",
             checkpointSchema,
             RowFactory.create(RowFactory.create(1), null),
             RowFactory.create(null, RowFactory.create("id-1", "old")));
-    Path v3 = write("pm/_delta_log/00000000000000000003.json",
-        "{\"metaData\":{\"id\":\"id-1\",\"name\":null}}\n{\"add\":{\"path\":\"x\"}}\n");
+    Path v3 =
+        write(
+            "pm/_delta_log/00000000000000000003.json",
+            "{\"metaData\":{\"id\":\"id-1\",\"name\":null}}\n{\"add\":{\"path\":\"x\"}}\n");
     Path v4 = write("pm/_delta_log/00000000000000000004.json", "{\"commitInfo\":{}}\n");
     KernelType.Struct result =
         struct(
@@ -529,10 +552,14 @@ class PlanTranslatorTest {
                 new PlanNode.Aggregate(
                     List.of(),
                     List.of(
-                        new PlanNode.Agg("MAX_NON_NULL_BY", path("protocol"), path("protocol"), path("version")),
-                        new PlanNode.Agg("MAX_NON_NULL_BY", path("metaData"), path("metaData"), path("version")),
-                        new PlanNode.Agg("MAX_NON_NULL_BY", path("version"), path("protocol"), path("version")),
-                        new PlanNode.Agg("MAX_NON_NULL_BY", path("version"), path("metaData"), path("version"))),
+                        new PlanNode.Agg(
+                            "MAX_NON_NULL_BY", path("protocol"), path("protocol"), path("version")),
+                        new PlanNode.Agg(
+                            "MAX_NON_NULL_BY", path("metaData"), path("metaData"), path("version")),
+                        new PlanNode.Agg(
+                            "MAX_NON_NULL_BY", path("version"), path("protocol"), path("version")),
+                        new PlanNode.Agg(
+                            "MAX_NON_NULL_BY", path("version"), path("metaData"), path("version"))),
                     result),
                 3));
     Dataset<Row> replayed = runner.toDataFrame(plan);

@@ -54,13 +54,31 @@ class SparkTypesTest {
   @Test
   void primitivesMapByName() {
     String[] names = {
-      "string", "long", "integer", "short", "byte", "float", "double", "boolean", "binary", "date",
-      "timestamp", "timestamp_ntz"
+      "string",
+      "long",
+      "integer",
+      "short",
+      "byte",
+      "float",
+      "double",
+      "boolean",
+      "binary",
+      "date",
+      "timestamp",
+      "timestamp_ntz"
     };
     DataType[] expected = {
-      DataTypes.StringType, DataTypes.LongType, DataTypes.IntegerType, DataTypes.ShortType,
-      DataTypes.ByteType, DataTypes.FloatType, DataTypes.DoubleType, DataTypes.BooleanType,
-      DataTypes.BinaryType, DataTypes.DateType, DataTypes.TimestampType,
+      DataTypes.StringType,
+      DataTypes.LongType,
+      DataTypes.IntegerType,
+      DataTypes.ShortType,
+      DataTypes.ByteType,
+      DataTypes.FloatType,
+      DataTypes.DoubleType,
+      DataTypes.BooleanType,
+      DataTypes.BinaryType,
+      DataTypes.DateType,
+      DataTypes.TimestampType,
       DataTypes.TimestampNTZType
     };
     for (int i = 0; i < names.length; i++) {

@@ -22,7 +22,11 @@ public final class IrBuilder implements KernelVisitor {
     Object object = objects.get(id);
     if (!type.isInstance(object)) {
       throw new IllegalStateException(
-          "IR object " + id + " is a " + object.getClass().getSimpleName() + ", not a "
+          "IR object "
+              + id
+              + " is a "
+              + object.getClass().getSimpleName()
+              + ", not a "
               + type.getSimpleName());
     }
     return type.cast(object);

@@ -25,8 +25,7 @@ class IrBuilderTest {
     int longType = ir.primitiveType("long");
     int array = ir.arrayType(longType, false);
     int map = ir.mapType(ir.primitiveType("string"), ir.decimalType(10, 2), true);
-    int a =
-        ir.structField("a", array, false, new String[] {"k2", "k1"}, new String[] {"v2", "v1"});
+    int a = ir.structField("a", array, false, new String[] {"k2", "k1"}, new String[] {"v2", "v1"});
     int b = ir.structField("b", map, true, NONE, NONE);
     KernelType.Struct struct = ir.get(ir.structType(ids(a, b)), KernelType.Struct.class);
 
@@ -75,7 +74,8 @@ class IrBuilderTest {
     int structType = ir.structType(ids(field));
     int x = ir.stringLiteral("x");
     Expr.Literal struct = ir.get(ir.structLiteral(structType, ids(x)), Expr.Literal.class);
-    assertEquals(List.of(new Expr.Literal(new KernelType.Primitive("string"), "x")), struct.value());
+    assertEquals(
+        List.of(new Expr.Literal(new KernelType.Primitive("string"), "x")), struct.value());
 
     int arrayType = ir.arrayType(string, true);
     Expr.Literal array = ir.get(ir.arrayLiteral(arrayType, ids(x, x)), Expr.Literal.class);
@@ -99,14 +99,19 @@ class IrBuilderTest {
     assertNull(always.keep());
     int keep = ir.predicateExpression(not);
     Expr.Struct kept = ir.get(ir.structExpression(ids(column), keep), Expr.Struct.class);
-    assertEquals(new Expr.PredicateExpr(new Pred.Not(new Pred.IsNull(always.fields().get(0)))), kept.keep());
+    assertEquals(
+        new Expr.PredicateExpr(new Pred.Not(new Pred.IsNull(always.fields().get(0)))), kept.keep());
 
     int drop = ir.fieldPatch(false, ids(), true);
     int replace = ir.fieldPatch(false, ids(column), false);
     Expr.StructPatch patch =
         ir.get(
-            ir.structPatch(new String[] {"add"}, new String[] {"b", "a"}, ids(drop, replace),
-                ids(), ids(column)),
+            ir.structPatch(
+                new String[] {"add"},
+                new String[] {"b", "a"},
+                ids(drop, replace),
+                ids(),
+                ids(column)),
             Expr.StructPatch.class);
     assertEquals(List.of("add"), patch.inputPath());
     assertEquals(List.of("b", "a"), List.copyOf(patch.fieldPatches().keySet()));
@@ -134,7 +139,8 @@ class IrBuilderTest {
     int schema = ir.structType(ids(a, b));
     int one = ir.longLiteral(1);
     int two = ir.longLiteral(2);
-    PlanNode.Values values = ir.get(ir.values(schema, ids(one, two, two, one)), PlanNode.Values.class);
+    PlanNode.Values values =
+        ir.get(ir.values(schema, ids(one, two, two, one)), PlanNode.Values.class);
     assertEquals(2, values.rows().size());
     assertEquals(List.of(2L, 1L), values.rows().get(1).stream().map(Expr.Literal::value).toList());
     assertEquals(List.of(), ir.get(ir.values(schema, ids()), PlanNode.Values.class).rows());
@@ -155,7 +161,8 @@ class IrBuilderTest {
 
     int path = ir.columnName(new String[] {"path"});
     int dynamic =
-        ir.dynamicScan(schema, "PARQUET", "file:///t/", new String[] {"version"}, path, path, path, -1);
+        ir.dynamicScan(
+            schema, "PARQUET", "file:///t/", new String[] {"version"}, path, path, path, -1);
     assertNull(ir.get(dynamic, PlanNode.DynamicScan.class).deletionVectorColumn());
     int countStar = ir.aggregation("COUNT_STAR", -1, -1, -1);
     int maxBy = ir.aggregation("MAX_NON_NULL_BY", path, path, path);
@@ -172,7 +179,9 @@ class IrBuilderTest {
     inputs[0] = 99; // the node keeps its own copy
     Plan plan = ir.get(ir.plan(schema, ids(scanNode, unionNode)), Plan.class);
     assertEquals(0, plan.nodes().get(1).inputs()[0]);
-    assertEquals(new PlanNode.Unsupported("write_json"), ir.get(ir.unsupportedOperator("write_json"), PlanNode.Op.class));
+    assertEquals(
+        new PlanNode.Unsupported("write_json"),
+        ir.get(ir.unsupportedOperator("write_json"), PlanNode.Op.class));
     assertEquals(
         new PlanNode.RelationSource("r", ir.get(schema, KernelType.Struct.class)),
         ir.get(ir.relationSource("r", schema), PlanNode.Op.class));
@@ -186,8 +195,10 @@ class IrBuilderTest {
         ir.get(ir.readBytes(ids(slice)), Operation.class));
     assertEquals(new IoOperation.FileListing("u"), ir.get(ir.fileListing("u"), Operation.class));
     assertEquals(new IoOperation.HeadFile("u"), ir.get(ir.headFile("u"), Operation.class));
-    assertEquals(new IoOperation.ParquetFooter("u", 9), ir.get(ir.parquetFooter("u", 9), Operation.class));
-    assertEquals(new IoOperation.Unsupported("copy"), ir.get(ir.unsupportedIo("copy"), Operation.class));
+    assertEquals(
+        new IoOperation.ParquetFooter("u", 9), ir.get(ir.parquetFooter("u", 9), Operation.class));
+    assertEquals(
+        new IoOperation.Unsupported("copy"), ir.get(ir.unsupportedIo("copy"), Operation.class));
   }
 
   @Test
