@@ -15,14 +15,14 @@ final class FileUris {
   private FileUris() {}
 
   /**
-   * Parses a URL reference, percent-encoding characters a URI may not hold (a space, say) the way
-   * the kernel's URL parser does, while keeping existing escapes.
+   * Parses a URL reference, percent-encoding characters a URI path may not hold (a space, a
+   * bracket) the way the kernel's URL parser does, while keeping existing escapes.
    */
   static URI parse(String url) {
     StringBuilder encoded = new StringBuilder();
     for (byte b : url.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
-      if (c > 0x20 && c < 0x7f && "\"<>\\^`{|}".indexOf(c) < 0) {
+      if (c > 0x20 && c < 0x7f && "\"<>[\\]^`{|}".indexOf(c) < 0) {
         encoded.append((char) c);
       } else {
         encoded.append('%').append(String.format("%02X", c));
@@ -40,9 +40,13 @@ final class FileUris {
     return parse(base).resolve(parse(reference));
   }
 
-  /** The path string to hand a Spark reader: Hadoop parses it back into the same file. */
+  /**
+   * The path string to hand a Spark reader: Hadoop parses it back into the same file. Spark globs
+   * reader paths, so glob metacharacters are escaped (turning globbing off instead makes Spark 4.2
+   * read such files twice).
+   */
   static String readerPath(URI uri) {
-    return hadoopPath(uri).toString();
+    return hadoopPath(uri).toString().replaceAll("([\\\\\\[\\]{}*?])", "\\\\$1");
   }
 
   /** The file as Spark's {@code _metadata.file_path} names it (e.g. {@code file:/a/b%20c}). */

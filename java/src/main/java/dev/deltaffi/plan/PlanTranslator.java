@@ -161,11 +161,7 @@ public final class PlanTranslator implements PlanRunner {
     }
     List<URI> uris = locations.stream().map(FileUris::parse).toList();
     DataFrameReader reader =
-        spark
-            .read()
-            .schema(SparkTypes.toSpark(new KernelType.Struct(dataFields)))
-            // File names are literal, never glob patterns.
-            .option("__globPaths__", "false");
+        spark.read().schema(SparkTypes.toSpark(new KernelType.Struct(dataFields)));
     String[] paths = uris.stream().map(FileUris::readerPath).toArray(String[]::new);
     Dataset<Row> data =
         format.equals("json")

@@ -122,14 +122,14 @@ class PlanTranslatorTest {
 
   @Test
   void scanJsonReadsAllFilesInOneScanWithPerFileConstants() throws IOException {
-    // A space and a percent sign: the kernel's URL encodes both, Spark's file_path too.
+    // A space, a percent sign and glob brackets: encoded in both URL forms, never globbed.
     Path v0 =
         write(
-            "tab le%41/_delta_log/00000000000000000000.json",
+            "tab le%41[x]/_delta_log/00000000000000000000.json",
             "{\"add\":{\"path\":\"a\",\"size\":1}}\n{\"other\":1}\n");
     Path v1 =
         write(
-            "tab le%41/_delta_log/00000000000000000001.json",
+            "tab le%41[x]/_delta_log/00000000000000000001.json",
             "{\"add\":{\"path\":\"b\",\"size\":2}}\n");
     PlanNode.ScanJson scan =
         new PlanNode.ScanJson(

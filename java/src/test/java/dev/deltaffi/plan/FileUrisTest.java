@@ -1,0 +1,43 @@
+package dev.deltaffi.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class FileUrisTest {
+
+  @Test
+  void resolvesReferencesAsUrisNotStrings() {
+    String base = "file:///t/a%20b/_delta_log/_sidecars/";
+    assertEquals(
+        "file:/t/a%20b/_delta_log/_sidecars/x.parquet",
+        FileUris.resolve(base, "x.parquet").toString());
+    assertEquals(
+        "file:/t/a%20b/_delta_log/y%20z.parquet",
+        FileUris.resolve(base, "../y z.parquet").toString());
+    assertEquals(
+        "file:/elsewhere/w.parquet", FileUris.resolve(base, "/elsewhere/w.parquet").toString());
+    assertEquals(
+        "s3://bucket/k%5B1%5D.parquet",
+        FileUris.resolve(base, "s3://bucket/k[1].parquet").toString());
+  }
+
+  @Test
+  void keepsEscapesAndEncodesWhatAUriCannotHold() {
+    assertEquals(
+        "file:///a/50%25/b%20c%C3%A9", FileUris.parse("file:///a/50%25/b c\u00e9").toString());
+  }
+
+  @Test
+  void readerPathIsDecodedAndFilePathIsSparksForm() {
+    var uri = FileUris.parse("file:///a/b%20c/50%25/x.json");
+    assertEquals("file:/a/b c/50%/x.json", FileUris.readerPath(uri));
+    assertEquals(
+        "file:/a/g\\[x\\]\\{y,z\\}\\*\\?.json",
+        FileUris.readerPath(FileUris.parse("file:///a/g%5Bx%5D%7By,z%7D*%3F.json")));
+    assertEquals("file:/a/b%20c/50%25/x.json", FileUris.sparkFilePath(uri));
+    assertEquals(
+        "s3a://bucket/t/x%20y.json",
+        FileUris.sparkFilePath(FileUris.parse("s3a://bucket/t/x%20y.json")));
+  }
+}
