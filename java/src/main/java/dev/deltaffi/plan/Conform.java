@@ -1,5 +1,9 @@
 package dev.deltaffi.plan;
 
+import static org.apache.spark.sql.functions.exists;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.map_values;
+import static org.apache.spark.sql.functions.raise_error;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.transform_values;
@@ -56,6 +60,48 @@ final class Conform {
               .alias(to.name()));
     }
     return relation.select(columns.toArray(Column[]::new));
+  }
+
+  /**
+   * Fails the query on a row where a field the schema declares non-nullable is NULL while its
+   * parent is present, as the kernel's readers do. Unlike {@link #toSchema}, it leaves the columns
+   * untouched, so that Spark still pushes filters (row-group skipping) and column pruning into the
+   * scan below. Checks stop at array elements and map values, whose nested fields go unchecked.
+   */
+  static Dataset<Row> checkRequired(Dataset<Row> relation, StructType schema) {
+    Column check = null;
+    for (StructField field : schema.fields()) {
+      Column column = ExpressionTranslator.column(List.of(field.name()));
+      check = required(check, column, field, lit(true), field.name());
+    }
+    return check == null ? relation : relation.filter(check.otherwise(lit(true)));
+  }
+
+  /** Adds the field's checks (and its nested fields') to a CASE of violations; parents first. */
+  private static Column required(
+      Column check, Column column, StructField field, Column present, String path) {
+    if (!field.nullable()) {
+      check = violation(check, present.and(column.isNull()), path);
+    }
+    DataType type = field.dataType();
+    Column inside = present.and(column.isNotNull());
+    if (type instanceof StructType struct) {
+      for (StructField child : struct.fields()) {
+        check =
+            required(
+                check, column.getField(child.name()), child, inside, path + "." + child.name());
+      }
+    } else if (type instanceof ArrayType array && !array.containsNull()) {
+      check = violation(check, inside.and(exists(column, Column::isNull)), path + "[]");
+    } else if (type instanceof MapType map && !map.valueContainsNull()) {
+      check = violation(check, inside.and(exists(map_values(column), Column::isNull)), path + "{}");
+    }
+    return check;
+  }
+
+  private static Column violation(Column check, Column condition, String path) {
+    Column error = raise_error(lit("Required field " + path + " is NULL or missing"));
+    return check == null ? when(condition, error) : check.when(condition, error);
   }
 
   private static Column adjust(

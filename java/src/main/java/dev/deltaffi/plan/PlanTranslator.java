@@ -200,7 +200,7 @@ public final class PlanTranslator implements PlanRunner {
       }
       columns.add(column.alias(field.name()));
     }
-    return Conform.toSchema(data.select(columns.toArray(Column[]::new)), target);
+    return Conform.checkRequired(data.select(columns.toArray(Column[]::new)), target);
   }
 
   private static Column metadataColumn(String format, KernelType.Field field) {

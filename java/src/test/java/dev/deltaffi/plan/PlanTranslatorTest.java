@@ -566,5 +566,9 @@ class PlanTranslatorTest {
     assertEquals(SparkTypes.toSpark(result), replayed.schema());
     // The newest metadata (version 3) wins with its NULL name; the protocol comes from version 2.
     assertEquals(List.of("[[1],[id-1,null],2,3]"), rows(replayed));
+    // The kernel's filter on required leaf fields reaches the Parquet reader (row-group skipping).
+    String physical = replayed.queryExecution().executedPlan().toString();
+    assertTrue(
+        physical.contains("PushedFilters: [Or(IsNotNull(protocol.minReaderVersion)"), physical);
   }
 }
