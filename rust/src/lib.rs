@@ -14,6 +14,7 @@ use jni::{jni_str, Env, EnvUnowned};
 use bridge::handles::{self, Handle, PhaseView};
 use bridge::{entry, Failure};
 use delta_kernel::{KernelError, Version};
+use machine::snapshot::TimeTravel;
 use visit::JavaVisitor;
 
 /// The message of a panic payload.
@@ -58,12 +59,14 @@ fn string_array<'local>(
     Ok(array)
 }
 
-fn machine_context(table_root: &str, version: Option<Version>) -> String {
-    match version {
-        Some(version) => format!("table {table_root} (version {version})"),
-        None => format!("table {table_root} (latest version)"),
-    }
+fn machine_context(table_root: &str, travel: TimeTravel) -> String {
+    format!("table {table_root} ({travel})")
 }
+
+/// `startSnapshot`'s travel kinds.
+const LATEST: jint = 0;
+const AT_VERSION: jint = 1;
+const AS_OF_TIMESTAMP: jint = 2;
 
 /// Runs `f` on the machine behind `handle`, naming its table and version in kernel errors.
 fn with_machine<T>(
@@ -85,13 +88,22 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startSnapshot<'loca
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     table_root: JString<'local>,
-    version: jlong,
+    travel_kind: jint,
+    travel_value: jlong,
 ) -> jlong {
     entry(&mut env, |env| {
         let table_root = java_string(env, &table_root)?;
-        let version = Version::try_from(version).ok();
-        let context = machine_context(&table_root, version);
-        let machine = machine::snapshot::start(table_root, version)
+        let travel = match travel_kind {
+            LATEST => TimeTravel::Latest,
+            AT_VERSION => TimeTravel::Version(
+                Version::try_from(travel_value)
+                    .map_err(|_| Failure::Usage(format!("invalid version {travel_value}")))?,
+            ),
+            AS_OF_TIMESTAMP => TimeTravel::Timestamp(travel_value),
+            other => return Err(Failure::Usage(format!("unknown time travel kind {other}"))),
+        };
+        let context = machine_context(&table_root, travel);
+        let machine = machine::snapshot::start(table_root, travel)
             .map_err(|e| Failure::from(e).in_context(&context))?;
         Ok(handles::register(Handle::Machine {
             stepper: parking_lot::Mutex::new(Box::new(machine)),
@@ -106,6 +118,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startScan<'local>(
     _class: JClass<'local>,
     snapshot: jlong,
     columns: JObjectArray<'local>,
+    predicate_json: JString<'local>,
 ) -> jlong {
     entry(&mut env, |env| {
         let owner = handles::get(snapshot)?;
@@ -117,8 +130,20 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startScan<'local>(
         } else {
             Some(java_strings(env, &columns)?)
         };
-        let context = machine_context(snapshot.table_root().as_str(), Some(snapshot.version()));
-        let machine = machine::scan::start(snapshot.clone(), columns)
+        let context = machine_context(
+            snapshot.table_root().as_str(),
+            TimeTravel::Version(snapshot.version()),
+        );
+        let predicate = if predicate_json.is_null() {
+            None
+        } else {
+            let json = java_string(env, &predicate_json)?;
+            Some(
+                machine::scan::parse_predicate(&json)
+                    .map_err(|e| Failure::from(e).in_context(&context))?,
+            )
+        };
+        let machine = machine::scan::start(snapshot.clone(), columns, predicate)
             .map_err(|e| Failure::from(e).in_context(&context))?;
         Ok(handles::register(Handle::Machine {
             stepper: parking_lot::Mutex::new(Box::new(machine)),

@@ -394,9 +394,12 @@ mod tests {
 
     #[test]
     fn snapshot_of_a_missing_local_table_fails_at_start() {
-        let error = super::snapshot::start("file:///no/such/table/".to_string(), None)
-            .err()
-            .expect("a missing local path is refused");
+        let error = super::snapshot::start(
+            "file:///no/such/table/".to_string(),
+            super::snapshot::TimeTravel::Latest,
+        )
+        .err()
+        .expect("a missing local path is refused");
         assert!(
             matches!(error, KernelError::InvalidTableLocation(_)),
             "{error}"
@@ -406,8 +409,11 @@ mod tests {
     /// The kernel cannot see a remote store; it learns the table is missing from the listings.
     #[test]
     fn snapshot_of_an_empty_log_fails_with_a_kernel_error() {
-        let mut machine =
-            super::snapshot::start("s3://bucket/no/such/table/".to_string(), None).unwrap();
+        let mut machine = super::snapshot::start(
+            "s3://bucket/no/such/table/".to_string(),
+            super::snapshot::TimeTravel::Latest,
+        )
+        .unwrap();
         for _ in 0..10 {
             match machine.phase().unwrap() {
                 Phase::Consume(Operation::IoOperation(IoOperation::FileListing { .. })) => {

@@ -4,20 +4,51 @@
 use std::sync::Arc;
 
 use delta_kernel::engine::plans::PlanBasedEngine;
+use delta_kernel::history_manager::{latest_version_as_of, HistoryCommitType};
 use delta_kernel::{KernelResult, Snapshot, SnapshotRef, Version};
 
 use super::Machine;
 
-/// Starts building the snapshot of the table at `table_root` (latest, or at `version`).
-pub fn start(table_root: String, version: Option<Version>) -> KernelResult<Machine<SnapshotRef>> {
+/// Which snapshot of a table to build.
+#[derive(Debug, Clone, Copy)]
+pub enum TimeTravel {
+    Latest,
+    Version(Version),
+    /// The latest version committed at or before this instant (milliseconds since the epoch),
+    /// using in-commit timestamps where the table has them.
+    Timestamp(i64),
+}
+
+impl std::fmt::Display for TimeTravel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TimeTravel::Latest => write!(f, "latest version"),
+            TimeTravel::Version(version) => write!(f, "version {version}"),
+            TimeTravel::Timestamp(millis) => write!(f, "as of timestamp {millis} ms"),
+        }
+    }
+}
+
+/// Starts building the snapshot of the table at `table_root`.
+pub fn start(table_root: String, travel: TimeTravel) -> KernelResult<Machine<SnapshotRef>> {
     Machine::start(move |executor, _| {
         let engine = PlanBasedEngine::new(None, executor);
         let builder = Snapshot::builder_for(&table_root);
-        let builder = match version {
-            Some(version) => builder.at_version(version),
-            None => builder,
-        };
-        builder.build(&engine)
+        match travel {
+            TimeTravel::Latest => builder.build(&engine),
+            TimeTravel::Version(version) => builder.at_version(version).build(&engine),
+            TimeTravel::Timestamp(millis) => {
+                let latest = builder.build(&engine)?;
+                let commit =
+                    latest_version_as_of(&latest, &engine, millis, HistoryCommitType::Recreatable)?;
+                if commit.version == latest.version() {
+                    return Ok(latest);
+                }
+                Snapshot::builder_for(&table_root)
+                    .at_version(commit.version)
+                    .build(&engine)
+            }
+        }
     })
 }
 

@@ -41,9 +41,24 @@ public final class KernelSnapshot implements AutoCloseable {
 
   /** Loads the latest snapshot, or the one at {@code version}, of the table at {@code tableUri}. */
   public static KernelSnapshot load(SparkSession spark, String tableUri, OptionalLong version) {
+    return version.isPresent()
+        ? load(spark, tableUri, NativeKernel.AT_VERSION, version.getAsLong())
+        : load(spark, tableUri, NativeKernel.LATEST, 0);
+  }
+
+  /**
+   * Loads the snapshot of the latest version committed at or before {@code timestampMillis} (in
+   * commit timestamps where the table has them).
+   */
+  public static KernelSnapshot loadAsOf(SparkSession spark, String tableUri, long timestampMillis) {
+    return load(spark, tableUri, NativeKernel.AS_OF_TIMESTAMP, timestampMillis);
+  }
+
+  private static KernelSnapshot load(
+      SparkSession spark, String tableUri, int travelKind, long travelValue) {
     String root = tableUri.endsWith("/") ? tableUri : tableUri + "/";
     try (NativeHandle machine =
-        new NativeHandle(NativeKernel.startSnapshot(root, version.orElse(-1)))) {
+        new NativeHandle(NativeKernel.startSnapshot(root, travelKind, travelValue))) {
       NativeHandle snapshot =
           driver(spark)
               .run(
@@ -88,9 +103,19 @@ public final class KernelSnapshot implements AutoCloseable {
    * machine; the live files come from the kernel's metadata plan, run on Spark.
    */
   public ScanPlan planScan(SparkSession spark, List<String> columns) {
+    return planScan(spark, columns, null);
+  }
+
+  /**
+   * Like {@link #planScan(SparkSession, List)}, with a kernel predicate (in the kernel's serde JSON
+   * encoding, see KernelPredicates) for partition pruning and statistics-based file skipping.
+   * Skipping is best-effort: rows must still be filtered.
+   */
+  public ScanPlan planScan(SparkSession spark, List<String> columns, String predicateJson) {
     String[] names = columns == null ? null : columns.toArray(new String[0]);
     List<Plan> metadataPlans = new ArrayList<>();
-    try (NativeHandle machine = new NativeHandle(NativeKernel.startScan(handle.id(), names));
+    try (NativeHandle machine =
+            new NativeHandle(NativeKernel.startScan(handle.id(), names, predicateJson));
         NativeHandle scan = driver(spark).run(machine, metadataPlans::add)) {
       KernelType.Struct logical = visitSchema(scan.id(), NativeKernel.SCAN_LOGICAL_SCHEMA);
       KernelType.Struct physical = visitSchema(scan.id(), NativeKernel.SCAN_PHYSICAL_SCHEMA);

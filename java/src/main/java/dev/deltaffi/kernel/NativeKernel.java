@@ -18,11 +18,18 @@ final class NativeKernel {
 
   private NativeKernel() {}
 
-  /** Starts a snapshot machine; version < 0 means latest. */
-  static native long startSnapshot(String tableRoot, long version);
+  static final int LATEST = 0;
+  static final int AT_VERSION = 1;
+  static final int AS_OF_TIMESTAMP = 2;
 
-  /** Starts a scan machine on a snapshot handle; columns null means all. */
-  static native long startScan(long snapshot, String[] columns);
+  /** Starts a snapshot machine; travelKind is LATEST, AT_VERSION or AS_OF_TIMESTAMP (millis). */
+  static native long startSnapshot(String tableRoot, int travelKind, long travelValue);
+
+  /**
+   * Starts a scan machine on a snapshot handle; columns null means all; predicateJson (nullable)
+   * is a kernel predicate in the kernel's serde JSON encoding.
+   */
+  static native long startScan(long snapshot, String[] columns, String predicateJson);
 
   static native int phaseKind(long machine);
 
