@@ -12,8 +12,8 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 /**
  * The {@code delta-ffi} data source: reads Delta tables through the Rust delta_kernel.
  *
- * <p>Spark creates one provider per {@code load()} and asks it for the schema, the partitioning
- * and then the table; the provider loads the kernel snapshot once and hands it to the table.
+ * <p>Spark creates one provider per {@code load()} and asks it for the schema, the partitioning and
+ * then the table; the provider loads the kernel snapshot once and hands it to the table.
  */
 public final class DeltaFfiDataSource implements TableProvider, DataSourceRegister {
 

@@ -58,7 +58,8 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
     for (int i = 0; i < outputOrdinals.length; i++) {
       columns.add(new BoundReference(outputOrdinals[i], readSchema.fields()[i].dataType(), true));
     }
-    UnsafeProjection layout = UnsafeProjection.create(CollectionConverters.asScala(columns).toSeq());
+    UnsafeProjection layout =
+        UnsafeProjection.create(CollectionConverters.asScala(columns).toSeq());
     return new FileChainReader<>((FilePartition) partition, row -> layout.apply((InternalRow) row));
   }
 

@@ -39,6 +39,7 @@ public final class DeltaFfiScan implements Scan, Batch {
   private final StructType readSchema;
   private final StructType dataSchema;
   private final StructType partitionSchema;
+
   /** For each output column, its position in the Parquet reader's row (data, then partition). */
   private final int[] outputOrdinals;
 

@@ -14,12 +14,13 @@ import org.apache.spark.sql.types.StructType;
  * physical read schemas come from the kernel's scan, never from Java.
  *
  * <p>Filter pushdown (SupportsPushDownV2Filters) belongs here: the pushed predicates go to the
- * kernel's scan for data skipping and, since skipping is best-effort, stay with Spark as
- * post-scan filters.
+ * kernel's scan for data skipping and, since skipping is best-effort, stay with Spark as post-scan
+ * filters.
  */
 final class DeltaFfiScanBuilder implements SupportsPushDownRequiredColumns {
 
   private final DeltaFfiTable table;
+
   /** Top-level columns to read; null until Spark prunes (then all columns are read). */
   private List<String> columns;
 

@@ -172,8 +172,8 @@ final class DeltaFfiTable implements SupportsRead {
   }
 
   /**
-   * Runs a kernel call. The kernel's own typed errors already name the table and version; any
-   * other failure (e.g. of a Spark job running a kernel plan) is wrapped to name them.
+   * Runs a kernel call. The kernel's own typed errors already name the table and version; any other
+   * failure (e.g. of a Spark job running a kernel plan) is wrapped to name them.
    */
   private static <T> T guard(String table, String action, Supplier<T> call) {
     try {

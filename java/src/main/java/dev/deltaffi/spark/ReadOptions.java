@@ -51,7 +51,11 @@ record ReadOptions(String tableUri, OptionalLong version) {
       // Falls through to the error below.
     }
     throw new IllegalArgumentException(
-        "Invalid versionAsOf '" + value + "' for Delta table " + path + ": expected a version >= 0");
+        "Invalid versionAsOf '"
+            + value
+            + "' for Delta table "
+            + path
+            + ": expected a version >= 0");
   }
 
   /**

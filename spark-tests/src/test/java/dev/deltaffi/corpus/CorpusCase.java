@@ -40,7 +40,8 @@ record CorpusCase(String name, Path dir, String covers, String note, List<Read> 
     List<CorpusCase> cases = new ArrayList<>();
     for (JsonNode entry : readJson(corpus.resolve("manifest.json")).path("cases")) {
       String name = entry.path("case").asText();
-      cases.add(parse(name, corpus.resolve(name), readJson(corpus.resolve(name).resolve("case.json"))));
+      cases.add(
+          parse(name, corpus.resolve(name), readJson(corpus.resolve(name).resolve("case.json"))));
     }
     return cases;
   }
@@ -75,7 +76,9 @@ record CorpusCase(String name, Path dir, String covers, String note, List<Read> 
   }
 
   private static OptionalLong optionalLong(JsonNode node, String field) {
-    return node.hasNonNull(field) ? OptionalLong.of(node.get(field).asLong()) : OptionalLong.empty();
+    return node.hasNonNull(field)
+        ? OptionalLong.of(node.get(field).asLong())
+        : OptionalLong.empty();
   }
 
   static JsonNode readJson(Path file) {

@@ -40,7 +40,10 @@ class CorpusSuiteTest {
         .flatMap(
             c ->
                 c.reads().stream()
-                    .map(r -> DynamicTest.dynamicTest(c.name() + " [" + r.id() + "]", () -> run(c, r))));
+                    .map(
+                        r ->
+                            DynamicTest.dynamicTest(
+                                c.name() + " [" + r.id() + "]", () -> run(c, r))));
   }
 
   private static void run(CorpusCase c, CorpusCase.Read read) {
@@ -48,8 +51,7 @@ class CorpusSuiteTest {
     String context = c.name() + " [" + read.id() + "]";
     if (read.expectedError() != null) {
       // The error must at least say which table: the case folder is part of its path.
-      assertFailsNaming(
-          () -> query(c, read).collectAsList(), c.dir().getFileName().toString());
+      assertFailsNaming(() -> query(c, read).collectAsList(), c.dir().getFileName().toString());
     } else if (read.expected() != null) {
       SparkSession spark = TestSpark.session();
       Dataset<Row> expected = spark.read().parquet(c.dir().resolve(read.expected()).toString());
@@ -66,7 +68,11 @@ class CorpusSuiteTest {
   private static Dataset<Row> query(CorpusCase c, CorpusCase.Read read) {
     Dataset<Row> df = TestSpark.readUnderTest(c.table().toString(), read.version());
     if (read.columns() != null) {
-      df = df.select(read.columns().stream().map(name -> functions.col(quoted(name))).toArray(Column[]::new));
+      df =
+          df.select(
+              read.columns().stream()
+                  .map(name -> functions.col(quoted(name)))
+                  .toArray(Column[]::new));
     }
     return read.predicate() == null ? df : df.filter(read.predicate());
   }

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Tables written by delta-spark, read by delta-spark (the oracle) and by the format under test:
- * the same schema and the same rows, for whole tables, projections and every version.
+ * Tables written by delta-spark, read by delta-spark (the oracle) and by the format under test: the
+ * same schema and the same rows, for whole tables, projections and every version.
  */
 @ExtendWith(NativeHandleLeakCheck.class)
 class DifferentialSuiteTest {
@@ -66,7 +66,8 @@ class DifferentialSuiteTest {
                 .selectExpr(
                     "id",
                     "concat('v', id) AS value",
-                    "element_at(array('eu', 'us east', 'a/b=c%d', 'ünï', '', NULL), CAST(id % 6 + 1 AS INT)) AS region",
+                    "element_at(array('eu', 'us east', 'a/b=c%d', 'ünï', '', NULL), CAST(id % 6 + 1"
+                        + " AS INT)) AS region",
                     "IF(id % 5 = 0, NULL, CAST(id % 4 AS INT)) AS bucket",
                     "date_add(DATE'2023-12-30', CAST(id % 3 AS INT)) AS day"),
             List.of("region", "bucket", "day"));
@@ -92,8 +93,8 @@ class DifferentialSuiteTest {
                     "id",
                     "CAST(id * 1.11 - 20 AS DECIMAL(5, 2)) AS d5_2",
                     "CAST(id * 123456.789012 AS DECIMAL(18, 6)) AS d18_6",
-                    "CAST(concat(IF(id % 2 = 0, '-', ''), id, '2345678901234567890123456.123456789')"
-                        + " AS DECIMAL(38, 10)) AS d38_10",
+                    "CAST(concat(IF(id % 2 = 0, '-', ''), id,"
+                        + " '2345678901234567890123456.123456789') AS DECIMAL(38, 10)) AS d38_10",
                     "IF(id % 4 = 0, NULL, CAST(id AS DECIMAL(10, 0))) AS d10_0",
                     "CAST(id % 3 - 1.5 AS DECIMAL(4, 1)) AS dpart"),
             List.of("dpart"));
@@ -155,7 +156,9 @@ class DifferentialSuiteTest {
         df -> df.filter("dpart > 0").select("d5_2"));
   }
 
-  /** Overwrite, append, delete and update commits, with checkpoints: the latest and every version. */
+  /**
+   * Overwrite, append, delete and update commits, with checkpoints: the latest and every version.
+   */
   @Test
   void historyLatestAndEveryVersion() throws IOException {
     try (Stream<Path> log = Files.list(Path.of(history, "_delta_log"))) {
@@ -176,8 +179,11 @@ class DifferentialSuiteTest {
       assertSameAnswer(
           queries[i].apply(TestSpark.readOracle(location, version)),
           queries[i].apply(TestSpark.readUnderTest(location, version)),
-          location + " version " + (version.isPresent() ? version.getAsLong() : "latest")
-              + " query #" + i);
+          location
+              + " version "
+              + (version.isPresent() ? version.getAsLong() : "latest")
+              + " query #"
+              + i);
     }
   }
 
@@ -199,8 +205,8 @@ class DifferentialSuiteTest {
             "IF(id % 5 = 0, NULL, named_struct('a', CAST(id AS INT), 'b', named_struct("
                 + "'c', IF(id % 3 = 0, NULL, concat('c', id)),"
                 + " 'd', IF(id % 4 = 0, NULL, array(CAST(id AS INT), NULL, 7))))) AS s",
-            "IF(id % 6 = 0, NULL, transform(sequence(0, CAST(id % 3 AS INT)),"
-                + " x -> named_struct('x', x, 'y', IF(x = 1, NULL, concat('y', x))))) AS arr_struct",
+            "IF(id % 6 = 0, NULL, transform(sequence(0, CAST(id % 3 AS INT)), x ->"
+                + " named_struct('x', x, 'y', IF(x = 1, NULL, concat('y', x))))) AS arr_struct",
             "IF(id % 7 = 0, NULL, map('k1', CAST(id AS INT), 'k2', IF(id % 2 = 0, NULL, 2))) AS m",
             "map(CAST(id AS INT), IF(id % 3 = 0, NULL, named_struct('p', id * 0.5D))) AS m_struct",
             "array(array(id, id + 1), array(), NULL) AS arr_arr",

@@ -71,7 +71,8 @@ class ErrorCasesTest {
 
   @Test
   void corruptCommitFile() throws IOException {
-    Path table = copy(Path.of(TestTables.writeSmall(dir.resolve("source"), 2)), dir.resolve("torn"));
+    Path table =
+        copy(Path.of(TestTables.writeSmall(dir.resolve("source"), 2)), dir.resolve("torn"));
     // A torn write: the last action of commit 1 is cut in half.
     Path commit = table.resolve("_delta_log").resolve("00000000000000000001.json");
     List<String> lines = Files.readAllLines(commit, StandardCharsets.UTF_8);

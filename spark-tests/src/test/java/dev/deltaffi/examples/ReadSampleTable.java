@@ -54,7 +54,8 @@ public final class ReadSampleTable {
               return BoxedUnit.UNIT;
             });
     if (scans.isEmpty()) {
-      throw new IllegalStateException("Not a delta-ffi read: " + df.queryExecution().optimizedPlan());
+      throw new IllegalStateException(
+          "Not a delta-ffi read: " + df.queryExecution().optimizedPlan());
     }
     return scans.get(0);
   }

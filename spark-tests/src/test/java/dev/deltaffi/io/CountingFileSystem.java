@@ -15,8 +15,8 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
  * serves. The native kernel cannot know this scheme: a read that succeeds through it proves the
  * kernel's I/O went through Java's Hadoop FileSystem, and the recorded calls show which.
  *
- * <p>Calls are kept in a static queue because Spark's executors (threads of the local test JVM)
- * get their own instances.
+ * <p>Calls are kept in a static queue because Spark's executors (threads of the local test JVM) get
+ * their own instances.
  */
 public final class CountingFileSystem extends RawLocalFileSystem {
 

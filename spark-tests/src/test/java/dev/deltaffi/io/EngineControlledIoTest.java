@@ -16,9 +16,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The kernel's I/O is engine-controlled: reading through a Hadoop scheme only the JVM knows
- * ({@code countingfs}) returns delta-spark's rows, and that file system served the log listing,
- * the log reads and the data file reads.
+ * The kernel's I/O is engine-controlled: reading through a Hadoop scheme only the JVM knows ({@code
+ * countingfs}) returns delta-spark's rows, and that file system served the log listing, the log
+ * reads and the data file reads.
  */
 @ExtendWith(NativeHandleLeakCheck.class)
 class EngineControlledIoTest {
@@ -58,8 +58,13 @@ class EngineControlledIoTest {
   private static void assertServed(
       List<CountingFileSystem.Call> calls, String method, Predicate<Path> path, String what) {
     assertTrue(
-        calls.stream()
-            .anyMatch(c -> c.method().equals(method) && path.test(c.path())),
-        CountingFileSystem.SCHEME + " did not serve " + what + " (" + method + "); calls: " + calls);
+        calls.stream().anyMatch(c -> c.method().equals(method) && path.test(c.path())),
+        CountingFileSystem.SCHEME
+            + " did not serve "
+            + what
+            + " ("
+            + method
+            + "); calls: "
+            + calls);
   }
 }

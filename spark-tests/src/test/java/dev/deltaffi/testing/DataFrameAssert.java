@@ -5,12 +5,14 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.map_entries;
 import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.when;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -29,31 +31,32 @@ import org.apache.spark.sql.types.StructType;
 public final class DataFrameAssert {
 
   private static final int SHOWN_ROWS = 10;
+  private static final String SURPLUS = "__surplus";
 
   private DataFrameAssert() {}
 
   public static void assertSameAnswer(Dataset<Row> expected, Dataset<Row> actual, String context) {
     assertSameSchema(expected.schema(), actual.schema(), context);
-    Dataset<Row> exp = comparable(expected).cache();
-    Dataset<Row> act = comparable(actual).cache();
-    try {
-      List<Row> missing = exp.exceptAll(act).limit(SHOWN_ROWS).collectAsList();
-      List<Row> unexpected = act.exceptAll(exp).limit(SHOWN_ROWS).collectAsList();
-      if (!missing.isEmpty() || !unexpected.isEmpty()) {
-        fail(
-            context
-                + ": rows differ ("
-                + exp.count()
-                + " expected, "
-                + act.count()
-                + " read)\n  missing: "
-                + missing
-                + "\n  unexpected: "
-                + unexpected);
-      }
-    } finally {
-      exp.unpersist();
-      act.unpersist();
+    // One job: count each distinct row on both sides; a row whose counts differ is a difference.
+    Column[] row =
+        Arrays.stream(expected.columns()).map(name -> col(quoted(name))).toArray(Column[]::new);
+    List<Row> differences =
+        comparable(expected)
+            .withColumn(SURPLUS, lit(1L))
+            .unionByName(comparable(actual).withColumn(SURPLUS, lit(-1L)))
+            .groupBy(row)
+            .agg(sum(SURPLUS).as(SURPLUS))
+            .filter(col(SURPLUS).notEqual(0))
+            .limit(SHOWN_ROWS)
+            .collectAsList();
+    if (!differences.isEmpty()) {
+      fail(
+          context
+              + ": rows differ (last column: how many more times the row was expected than read,"
+              + " first "
+              + SHOWN_ROWS
+              + " differences)\n  "
+              + differences.stream().map(Row::toString).collect(Collectors.joining("\n  ")));
     }
   }
 

@@ -31,11 +31,14 @@ public final class TestSpark {
               .config("spark.sql.session.timeZone", "UTC")
               .config("spark.ui.enabled", "false")
               .config("spark.sql.shuffle.partitions", "2")
+              // delta-spark rebuilds a snapshot's state in 50 partitions by default: slow on 2 cores.
+              .config("spark.databricks.delta.snapshotPartitions", "2")
               .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
               .config(
                   "spark.sql.catalog.spark_catalog",
                   "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-              .config("spark.hadoop.fs." + CountingFileSystem.SCHEME + ".impl",
+              .config(
+                  "spark.hadoop.fs." + CountingFileSystem.SCHEME + ".impl",
                   CountingFileSystem.class.getName())
               .getOrCreate();
     }
