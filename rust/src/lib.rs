@@ -7,7 +7,7 @@ pub mod machine;
 mod results;
 mod visit;
 
-use jni::objects::{JClass, JObject, JObjectArray, JString};
+use jni::objects::{JClass, JLongArray, JObject, JObjectArray, JString};
 use jni::sys::{jint, jlong};
 use jni::{jni_str, Env, EnvUnowned};
 
@@ -263,7 +263,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_phaseLog<'local>(
         let owner = handles::get(handle)?;
         match owner.as_ref() {
             Handle::Snapshot { log, .. } | Handle::Scan { log, .. } => string_array(env, log),
-            Handle::Machine { .. } => Err(Failure::Usage("take the terminus first".into())),
+            _ => Err(Failure::Usage("this handle has no phase log".into())),
         }
     })
 }
@@ -340,6 +340,63 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_visitSchema<'local>
         };
         let mut visitor = JavaVisitor::new(env, &visitor);
         visit::visit_schema(&mut visitor, &schema)
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startDeletionVector<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    table_root: JString<'local>,
+    storage_type: JString<'local>,
+    path_or_inline_dv: JString<'local>,
+    offset: jint,
+    size_in_bytes: jint,
+    cardinality: jlong,
+) -> jlong {
+    entry(&mut env, |env| {
+        let table_root = java_string(env, &table_root)?;
+        let descriptor = machine::deletion_vector::Descriptor {
+            storage_type: java_string(env, &storage_type)?,
+            path_or_inline_dv: java_string(env, &path_or_inline_dv)?,
+            offset: (offset >= 0).then_some(offset),
+            size_in_bytes,
+            cardinality,
+        };
+        let context = format!(
+            "table {table_root}, deletion vector {}",
+            descriptor.path_or_inline_dv
+        );
+        let machine = machine::deletion_vector::start(&table_root, descriptor)
+            .map_err(|e| Failure::from(e).in_context(&context))?;
+        Ok(handles::register(Handle::Machine {
+            stepper: parking_lot::Mutex::new(Box::new(machine)),
+            context,
+        }))
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_deletedRows<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JLongArray<'local> {
+    entry(&mut env, |env| {
+        let owner = handles::get(handle)?;
+        let Handle::DeletedRows { rows } = owner.as_ref() else {
+            return Err(Failure::Usage(
+                "not a decoded deletion vector handle".into(),
+            ));
+        };
+        let rows: Vec<i64> = rows
+            .iter()
+            .map(|&row| i64::try_from(row))
+            .collect::<Result<_, _>>()
+            .map_err(|_| Failure::Usage("row index overflow".into()))?;
+        let array = env.new_long_array(rows.len())?;
+        array.set_region(env, 0, &rows)?;
+        Ok(array)
     })
 }
 

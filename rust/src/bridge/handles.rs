@@ -28,6 +28,10 @@ pub enum Handle {
         scan: Scan,
         log: Vec<String>,
     },
+    /// Decoded deletion vector: sorted indexes of the deleted rows.
+    DeletedRows {
+        rows: Vec<u64>,
+    },
 }
 
 /// A machine with its result type erased, so snapshot and scan machines share every native.
@@ -66,6 +70,12 @@ impl IntoHandle for SnapshotRef {
 impl IntoHandle for Scan {
     fn into_handle(self, log: Vec<String>) -> Handle {
         Handle::Scan { scan: self, log }
+    }
+}
+
+impl IntoHandle for Vec<u64> {
+    fn into_handle(self, _log: Vec<String>) -> Handle {
+        Handle::DeletedRows { rows: self }
     }
 }
 

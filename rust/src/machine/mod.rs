@@ -10,6 +10,7 @@
 //!
 //! Pure Rust: nothing here knows about JNI.
 
+pub mod deletion_vector;
 pub mod scan;
 pub mod snapshot;
 

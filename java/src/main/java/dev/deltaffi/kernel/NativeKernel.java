@@ -58,6 +58,18 @@ final class NativeKernel {
 
   static native int visitSchema(long handle, int which, KernelVisitor visitor);
 
+  /** Starts decoding a deletion vector; offset -1 means none. */
+  static native long startDeletionVector(
+      String tableRoot,
+      String storageType,
+      String pathOrInlineDv,
+      int offset,
+      int sizeInBytes,
+      long cardinality);
+
+  /** The sorted deleted row indexes of a decoded deletion vector handle. */
+  static native long[] deletedRows(long handle);
+
   static native void release(long handle);
 
   static native long liveHandles();
