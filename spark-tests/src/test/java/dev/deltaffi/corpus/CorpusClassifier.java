@@ -56,7 +56,8 @@ final class CorpusClassifier {
   private static final Map<Pattern, String> DEFERRED_SUBJECTS = new LinkedHashMap<>();
 
   static {
-    DEFERRED_SUBJECTS.put(words("deletion vectors?|DVs?"), DELETION_VECTORS);
+    // Only spelled out: "DV" also appears in cases that merely allow them ("without DV").
+    DEFERRED_SUBJECTS.put(words("deletion vectors?"), DELETION_VECTORS);
     DEFERRED_SUBJECTS.put(words("column mapping"), COLUMN_MAPPING);
     DEFERRED_SUBJECTS.put(words("type widening"), TYPE_WIDENING);
     DEFERRED_SUBJECTS.put(words("v2 checkpoints?|sidecars?"), V2_CHECKPOINTS);
@@ -68,10 +69,43 @@ final class CorpusClassifier {
     DEFERRED_SUBJECTS.put(words("timestampAsOf"), "time travel by timestamp");
   }
 
+  /**
+   * Add and remove paths that name the same file in different spellings ({@code file:/x}, {@code
+   * file:///x}, {@code /x}). The protocol makes paths URIs resolved against the table root, so they
+   * are one file and the table has no live file (0 rows, as the corpus expects and delta-spark
+   * mostly agrees); delta_kernel 0.30.1 compares the strings and keeps the add (a known kernel-rs
+   * bug). The fix belongs to the kernel's log replay, not to Java.
+   */
+  private static final String PATH_SPELLINGS =
+      "delta_kernel 0.30.1 does not canonicalize add/remove paths (known kernel-rs bug)";
+
+  private static final Map<String, String> KNOWN_KERNEL_DEVIATIONS =
+      Map.of(
+          "golden/canonicalized-paths-normal-a", PATH_SPELLINGS,
+          "golden/canonicalized-paths-normal-b", PATH_SPELLINGS,
+          "golden/canonicalized-paths-special-a", PATH_SPELLINGS,
+          "golden/canonicalized-paths-special-b", PATH_SPELLINGS);
+
+  /**
+   * Tables whose Hadoop checksum sidecars ({@code .name.crc}, not part of a Delta table) are stale:
+   * the checkpoint was rewritten after its sidecar, so Hadoop's local file system rejects it. They
+   * are read from a copy without the sidecars.
+   */
+  private static final Set<String> STALE_HADOOP_CHECKSUMS = Set.of("golden/checkpoint");
+
   private CorpusClassifier() {}
+
+  /** Whether the case's table must be read from a copy without Hadoop checksum sidecars. */
+  static boolean hasStaleHadoopChecksums(CorpusCase c) {
+    return STALE_HADOOP_CHECKSUMS.contains(c.name());
+  }
 
   /** Why the case waits for the semantics issue, or empty when it must run now. */
   static Optional<String> deferral(CorpusCase c) {
+    String deviation = KNOWN_KERNEL_DEVIATIONS.get(c.name());
+    if (deviation != null) {
+      return Optional.of(deviation + " (later semantics issue)");
+    }
     Set<String> reasons = new TreeSet<>();
     DEFERRED_SUBJECTS.forEach(
         (pattern, reason) -> {

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,9 +69,21 @@ class ErrorCasesTest {
   }
 
   @Test
+  void invalidVersionAsOf() {
+    assertFailsNaming(
+        () ->
+            TestSpark.session()
+                .read()
+                .format(TestSpark.FORMAT_UNDER_TEST)
+                .option("versionAsOf", "yesterday")
+                .load(healthy),
+        "versionAsOf",
+        "yesterday");
+  }
+
+  @Test
   void corruptCommitFile() throws IOException {
-    Path table =
-        copy(Path.of(TestTables.writeSmall(dir.resolve("source"), 2)), dir.resolve("torn"));
+    Path table = Path.of(TestTables.writeSmall(dir.resolve("torn"), 2));
     // A torn write: the last action of commit 1 is cut in half.
     Path commit = table.resolve("_delta_log").resolve("00000000000000000001.json");
     List<String> lines = Files.readAllLines(commit, StandardCharsets.UTF_8);
@@ -104,14 +115,5 @@ class ErrorCasesTest {
             TestSpark.readUnderTest(log.getParent().toString(), OptionalLong.empty())
                 .collectAsList(),
         "futureReaderFeature");
-  }
-
-  private static Path copy(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path file : (Iterable<Path>) files::iterator) {
-        Files.copy(file, to.resolve(from.relativize(file).toString()));
-      }
-    }
-    return to;
   }
 }

@@ -1,6 +1,10 @@
 package dev.deltaffi.testing;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -27,6 +31,19 @@ public final class TestTables {
           .save(location);
     }
     return location;
+  }
+
+  /** Copies a table folder, leaving out the files {@code skip} names (by file name). */
+  public static Path copy(Path from, Path to, Predicate<String> skip) throws IOException {
+    Files.createDirectories(to.getParent());
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        if (!skip.test(file.getFileName().toString())) {
+          Files.copy(file, to.resolve(from.relativize(file).toString()));
+        }
+      }
+    }
+    return to;
   }
 
   private static Dataset<Row> rows(long from, long count) {
