@@ -37,7 +37,8 @@ public final class ArrowSchemas {
     }
     if (type instanceof KernelType.Array array) {
       Field element = field("element", array.element(), array.containsNull());
-      return new Field(name, new FieldType(nullable, ArrowType.List.INSTANCE, null), List.of(element));
+      return new Field(
+          name, new FieldType(nullable, ArrowType.List.INSTANCE, null), List.of(element));
     }
     if (type instanceof KernelType.MapType map) {
       Field entries =
@@ -47,7 +48,8 @@ public final class ArrowSchemas {
               List.of(
                   field("key", map.key(), false),
                   field("value", map.value(), map.valueContainsNull())));
-      return new Field(name, new FieldType(nullable, new ArrowType.Map(false), null), List.of(entries));
+      return new Field(
+          name, new FieldType(nullable, new ArrowType.Map(false), null), List.of(entries));
     }
     return new Field(name, new FieldType(nullable, primitive(type), null), null);
   }
@@ -70,8 +72,9 @@ public final class ArrowSchemas {
       case "date" -> new ArrowType.Date(DateUnit.DAY);
       case "timestamp" -> new ArrowType.Timestamp(TimeUnit.MICROSECOND, "UTC");
       case "timestamp_ntz" -> new ArrowType.Timestamp(TimeUnit.MICROSECOND, null);
-      default -> throw new UnsupportedOperationException(
-          "kernel type " + name + " cannot be handed back as Arrow");
+      default ->
+          throw new UnsupportedOperationException(
+              "kernel type " + name + " cannot be handed back as Arrow");
     };
   }
 }

@@ -24,8 +24,8 @@ import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * Answers the kernel's I/O requests through Hadoop FileSystem, so every scheme Spark can read
- * (file, s3a, abfs, test schemes) works without the native side knowing it. Results are rows in
- * the shapes the native side expects (see rust/src/results.rs).
+ * (file, s3a, abfs, test schemes) works without the native side knowing it. Results are rows in the
+ * shapes the native side expects (see rust/src/results.rs).
  */
 public final class HadoopIo {
   public static final KernelType.Struct FILE_META_SCHEMA =

@@ -144,9 +144,7 @@ public final class KernelSnapshot implements AutoCloseable {
                 functions.col("add.size"),
                 functions.col("add.modificationTime"),
                 functions.col("add.deletionVector").isNotNull(),
-                parsed == null
-                    ? functions.struct()
-                    : functions.col("add.partitionValues_parsed"));
+                parsed == null ? functions.struct() : functions.col("add.partitionValues_parsed"));
     URI root = URI.create(tableRoot);
     for (InternalRow row : PhaseDriver.collect(adds)) {
       InternalRow partitionValues =
@@ -171,7 +169,10 @@ public final class KernelSnapshot implements AutoCloseable {
 
   private static PhaseDriver driver(SparkSession spark) {
     PlanRunner plans = new PlanTranslator(spark);
-    return new PhaseDriver(new HadoopIo(((org.apache.spark.sql.classic.SparkSession) spark).sessionState().newHadoopConf()), plans);
+    return new PhaseDriver(
+        new HadoopIo(
+            ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().newHadoopConf()),
+        plans);
   }
 
   @Override

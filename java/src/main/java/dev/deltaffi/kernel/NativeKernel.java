@@ -26,8 +26,8 @@ final class NativeKernel {
   static native long startSnapshot(String tableRoot, int travelKind, long travelValue);
 
   /**
-   * Starts a scan machine on a snapshot handle; columns null means all; predicateJson (nullable)
-   * is a kernel predicate in the kernel's serde JSON encoding.
+   * Starts a scan machine on a snapshot handle; columns null means all; predicateJson (nullable) is
+   * a kernel predicate in the kernel's serde JSON encoding.
    */
   static native long startScan(long snapshot, String[] columns, String predicateJson);
 

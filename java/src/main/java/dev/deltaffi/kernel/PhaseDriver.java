@@ -19,9 +19,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
- * The engine side of a kernel state machine: reads each phase, executes Consume phases (I/O
- * through Hadoop, plans through Spark) and hands the answers back as Arrow C streams, passes
- * PartialResult plans to the caller, and stops at the Terminus.
+ * The engine side of a kernel state machine: reads each phase, executes Consume phases (I/O through
+ * Hadoop, plans through Spark) and hands the answers back as Arrow C streams, passes PartialResult
+ * plans to the caller, and stops at the Terminus.
  */
 final class PhaseDriver {
   private final HadoopIo io;

@@ -25,7 +25,9 @@ public sealed interface Expr {
 
   record PredicateExpr(Pred predicate) implements Expr {}
 
-  /** A struct built field by field; NULL where {@code keep} (may be null: always keep) is not true. */
+  /**
+   * A struct built field by field; NULL where {@code keep} (may be null: always keep) is not true.
+   */
   record Struct(List<Expr> fields, Expr keep) implements Expr {}
 
   /**

@@ -1,9 +1,9 @@
 package dev.deltaffi.kernel.ir;
 
 /**
- * Callbacks the native plan walker makes, in the seed's visitor style: every call builds one
- * object and returns its id; composite objects receive their children's ids. Children are always
- * visited before their parents. Column names and paths arrive as String[] segments.
+ * Callbacks the native plan walker makes, in the seed's visitor style: every call builds one object
+ * and returns its id; composite objects receive their children's ids. Children are always visited
+ * before their parents. Column names and paths arrive as String[] segments.
  */
 public interface KernelVisitor {
 
@@ -68,7 +68,11 @@ public interface KernelVisitor {
   int fieldPatch(boolean keepInput, int[] insertions, boolean optional);
 
   int structPatch(
-      String[] inputPath, String[] patchedFields, int[] fieldPatches, int[] prepended, int[] appended);
+      String[] inputPath,
+      String[] patchedFields,
+      int[] fieldPatches,
+      int[] prepended,
+      int[] appended);
 
   int unaryExpression(String op, int child);
 

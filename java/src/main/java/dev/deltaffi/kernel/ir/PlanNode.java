@@ -9,13 +9,14 @@ public record PlanNode(Op op, int[] inputs) {
   public sealed interface Op {}
 
   /** One file of a scan and its file-constant values (one per constant column, in order). */
-  public record ScanFile(String location, long size, long lastModified, List<Expr.Literal> constants) {}
+  public record ScanFile(
+      String location, long size, long lastModified, List<Expr.Literal> constants) {}
 
-  public record ScanParquet(List<ScanFile> files, List<String> constantColumns, KernelType.Struct schema)
-      implements Op {}
+  public record ScanParquet(
+      List<ScanFile> files, List<String> constantColumns, KernelType.Struct schema) implements Op {}
 
-  public record ScanJson(List<ScanFile> files, List<String> constantColumns, KernelType.Struct schema)
-      implements Op {}
+  public record ScanJson(
+      List<ScanFile> files, List<String> constantColumns, KernelType.Struct schema) implements Op {}
 
   /** Inline rows, one literal per top-level schema field. */
   public record Values(KernelType.Struct schema, List<List<Expr.Literal>> rows) implements Op {}
@@ -48,8 +49,8 @@ public record PlanNode(Op op, int[] inputs) {
       implements Op {}
 
   /** inputs are [probe, build]; inverted means anti join. */
-  public record SemiJoin(boolean inverted, List<List<String>> probeKeys, List<List<String>> buildKeys)
-      implements Op {}
+  public record SemiJoin(
+      boolean inverted, List<List<String>> probeKeys, List<List<String>> buildKeys) implements Op {}
 
   public record UnionAll() implements Op {}
 
