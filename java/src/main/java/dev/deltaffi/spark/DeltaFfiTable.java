@@ -28,7 +28,7 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  */
 final class DeltaFfiTable implements SupportsRead {
 
-  static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
+  private static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
 
   private final ReadOptions readOptions;
   private final String tableRoot;
@@ -45,7 +45,8 @@ final class DeltaFfiTable implements SupportsRead {
     this.partitionColumns = List.copyOf(snapshot.partitionColumns());
     this.phaseLog = List.copyOf(snapshot.phaseLog());
     rejectColumnMapping(snapshot.schema());
-    this.schema = SparkTypes.toSpark(snapshot.schema());
+    this.schema =
+        guard(describe(), "read the schema of", () -> SparkTypes.toSpark(snapshot.schema()));
     this.snapshot = snapshot;
   }
 
@@ -172,8 +173,8 @@ final class DeltaFfiTable implements SupportsRead {
   }
 
   /**
-   * Runs a kernel call. The kernel's own typed errors already name the table and version; any other
-   * failure (e.g. of a Spark job running a kernel plan) is wrapped to name them.
+   * Runs a step of loading or planning. The kernel's own typed errors already name the table and
+   * version; any other failure (e.g. of a Spark job running a kernel plan) is wrapped to name them.
    */
   private static <T> T guard(String table, String action, Supplier<T> call) {
     try {
