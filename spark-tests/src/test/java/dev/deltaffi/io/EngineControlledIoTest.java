@@ -40,7 +40,10 @@ class EngineControlledIoTest {
     List<CountingFileSystem.Call> calls = CountingFileSystem.calls();
 
     assertServed(
-        calls, "listStatus", p -> p.toUri().getPath().matches(".*/_delta_log/?"), "the log listing");
+        calls,
+        "listStatus",
+        p -> p.toUri().getPath().matches(".*/_delta_log/?"),
+        "the log listing");
     assertServed(
         calls,
         "open",

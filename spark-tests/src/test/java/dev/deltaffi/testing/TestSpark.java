@@ -31,7 +31,7 @@ public final class TestSpark {
               .config("spark.sql.session.timeZone", "UTC")
               .config("spark.ui.enabled", "false")
               .config("spark.sql.shuffle.partitions", "2")
-              // delta-spark rebuilds a snapshot's state in 50 partitions by default: slow on 2 cores.
+              // delta-spark rebuilds snapshot state in 50 partitions by default: slow on 2 cores.
               .config("spark.databricks.delta.snapshotPartitions", "2")
               .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
               .config(
