@@ -6,6 +6,8 @@ pub mod handles;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use delta_kernel::KernelError;
+
+use crate::machine::snapshot::VersionOutOfRange;
 use jni::errors::ThrowRuntimeExAndDefault;
 use jni::strings::JNIString;
 use jni::{jni_str, Env, EnvUnowned};
@@ -60,6 +62,9 @@ fn exception_class(error: &KernelError) -> &'static jni::strings::JNIStr {
             jni_str!("dev/deltaffi/kernel/TableNotFoundException")
         }
         E::MissingVersion(_) | E::LogHistory(_) => {
+            jni_str!("dev/deltaffi/kernel/VersionNotFoundException")
+        }
+        E::GenericError { source } if source.is::<VersionOutOfRange>() => {
             jni_str!("dev/deltaffi/kernel/VersionNotFoundException")
         }
         E::Unsupported(_) | E::InvalidProtocol(_) | E::InvalidColumnMappingMode(_) => {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use delta_kernel::engine::plans::PlanBasedEngine;
 use delta_kernel::history_manager::{latest_version_as_of, HistoryCommitType};
-use delta_kernel::{KernelResult, Snapshot, SnapshotRef, Version};
+use delta_kernel::{KernelError, KernelResult, Snapshot, SnapshotRef, Version};
 
 use super::Machine;
 
@@ -29,6 +29,25 @@ impl std::fmt::Display for TimeTravel {
     }
 }
 
+/// A requested version the table does not have.
+#[derive(Debug)]
+pub struct VersionOutOfRange {
+    pub requested: Version,
+    pub latest: Version,
+}
+
+impl std::fmt::Display for VersionOutOfRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "version {} does not exist; the table's latest version is {}",
+            self.requested, self.latest
+        )
+    }
+}
+
+impl std::error::Error for VersionOutOfRange {}
+
 /// Starts building the snapshot of the table at `table_root`.
 pub fn start(table_root: String, travel: TimeTravel) -> KernelResult<Machine<SnapshotRef>> {
     Machine::start(move |executor, _| {
@@ -36,7 +55,17 @@ pub fn start(table_root: String, travel: TimeTravel) -> KernelResult<Machine<Sna
         let builder = Snapshot::builder_for(&table_root);
         match travel {
             TimeTravel::Latest => builder.build(&engine),
-            TimeTravel::Version(version) => builder.at_version(version).build(&engine),
+            TimeTravel::Version(version) => match builder.at_version(version).build(&engine) {
+                Err(KernelError::MissingVersion(_)) => {
+                    // Say which versions exist: the kernel only names the one it missed.
+                    let latest = Snapshot::builder_for(&table_root).build(&engine)?.version();
+                    Err(KernelError::generic_err(VersionOutOfRange {
+                        requested: version,
+                        latest,
+                    }))
+                }
+                other => other,
+            },
             TimeTravel::Timestamp(millis) => {
                 let latest = builder.build(&engine)?;
                 let commit =

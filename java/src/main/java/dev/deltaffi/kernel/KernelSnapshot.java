@@ -4,9 +4,9 @@ import dev.deltaffi.io.HadoopIo;
 import dev.deltaffi.kernel.ir.IrBuilder;
 import dev.deltaffi.kernel.ir.KernelType;
 import dev.deltaffi.kernel.ir.Plan;
+import dev.deltaffi.plan.FileUris;
 import dev.deltaffi.plan.PlanRunner;
 import dev.deltaffi.plan.PlanTranslator;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -145,7 +145,6 @@ public final class KernelSnapshot implements AutoCloseable {
                 functions.col("add.modificationTime"),
                 functions.col("add.deletionVector").isNotNull(),
                 parsed == null ? functions.struct() : functions.col("add.partitionValues_parsed"));
-    URI root = URI.create(tableRoot);
     for (InternalRow row : PhaseDriver.collect(adds)) {
       InternalRow partitionValues =
           parsed == null || row.isNullAt(4)
@@ -153,7 +152,7 @@ public final class KernelSnapshot implements AutoCloseable {
               : row.getStruct(4, ((KernelType.Struct) parsed.type()).fields().size());
       files.add(
           new ScanFileInfo(
-              root.resolve(row.getUTF8String(0).toString()).toString(),
+              FileUris.resolve(tableRoot, row.getUTF8String(0).toString()).toString(),
               row.getLong(1),
               row.getLong(2),
               partitionValues.copy(),

@@ -3,6 +3,7 @@ package dev.deltaffi.plan;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -10,7 +11,8 @@ import org.apache.hadoop.fs.Path;
  * Spark's file sources use: the path string a reader is given, and the {@code _metadata.file_path}
  * it reports for each row.
  */
-final class FileUris {
+public final class FileUris {
+  private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:");
 
   private FileUris() {}
 
@@ -36,8 +38,20 @@ final class FileUris {
   }
 
   /** Resolves a URL reference against a base (RFC 3986), never by string concatenation. */
-  static URI resolve(String base, String reference) {
-    return parse(base).resolve(parse(reference));
+  public static URI resolve(String base, String reference) {
+    return parse(base).resolve(parse(relativeUnlessSchemed(reference)));
+  }
+
+  /**
+   * A relative path whose first segment holds a colon (delta-rs writes partition timestamps such as
+   * {@code time=1971-07-22T03:06:40Z/part-0.parquet} unescaped) would parse as a scheme; RFC 3986
+   * spells such a reference with a leading {@code ./}.
+   */
+  private static String relativeUnlessSchemed(String reference) {
+    int colon = reference.indexOf(':');
+    int slash = reference.indexOf('/');
+    boolean colonInFirstSegment = colon >= 0 && (slash < 0 || colon < slash);
+    return colonInFirstSegment && !SCHEME.matcher(reference).find() ? "./" + reference : reference;
   }
 
   /**

@@ -61,6 +61,8 @@ public final class SparkTypes {
       case "date" -> DataTypes.DateType;
       case "timestamp" -> DataTypes.TimestampType;
       case "timestamp_ntz" -> DataTypes.TimestampNTZType;
+      // A column of type void holds only NULLs.
+      case "void" -> DataTypes.NullType;
       // variant is struct-backed in the kernel; its physical layout is not reported.
       default -> throw new UnsupportedOperationException("Unsupported kernel type: " + name);
     };

@@ -23,6 +23,15 @@ class FileUrisTest {
   }
 
   @Test
+  void aColonInTheFirstSegmentIsAPathNotAScheme() {
+    String root = "file:///t/";
+    assertEquals(
+        "file:/t/time=1971-07-22T03:06:40.000000Z/p.parquet",
+        FileUris.resolve(root, "time=1971-07-22T03:06:40.000000Z/p.parquet").toString());
+    assertEquals("s3://b/x:y/p.parquet", FileUris.resolve(root, "s3://b/x:y/p.parquet").toString());
+  }
+
+  @Test
   void keepsEscapesAndEncodesWhatAUriCannotHold() {
     assertEquals(
         "file:///a/50%25/b%20c%C3%A9", FileUris.parse("file:///a/50%25/b c\u00e9").toString());
