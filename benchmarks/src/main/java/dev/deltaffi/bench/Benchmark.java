@@ -1,0 +1,532 @@
+package dev.deltaffi.bench;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+
+import dev.deltaffi.kernel.BridgeProbe;
+import dev.deltaffi.kernel.KernelSnapshot;
+import dev.deltaffi.kernel.ScanPlan;
+import java.lang.management.ManagementFactory;
+import java.lang.ref.Reference;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.Snapshot;
+import org.apache.spark.sql.delta.stats.DeltaScan;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Issue 4's benchmark: format("delta-ffi") against delta-spark (and raw Parquet of the same live
+ * files where that makes sense), alternating the readers in one JVM, medians of the measured runs.
+ * Prints one {@code RESULT} line per scenario; other lines start with {@code #}.
+ *
+ * <p>Usage: {@code Benchmark --mode smoke|quick|full [--dir TABLES_DIR] [--only s1,s2]}.
+ */
+public final class Benchmark {
+  private static final String FFI = "delta-ffi";
+  private static final String DELTA = "delta-spark";
+  private static final String PARQUET = "parquet";
+
+  private final SparkSession spark;
+  private final Mode mode;
+  private final Tables tables;
+
+  private Benchmark(SparkSession spark, Mode mode, Tables tables) {
+    this.spark = spark;
+    this.mode = mode;
+    this.tables = tables;
+  }
+
+  public static void main(String[] args) {
+    String modeName = "quick";
+    Path dir = Paths.get("benchmarks/target/benchmark-tables");
+    Set<String> only = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--mode" -> modeName = args[++i];
+        case "--dir" -> dir = Paths.get(args[++i]);
+        case "--only" -> only = Set.of(args[++i].split(","));
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    Mode mode = Mode.named(modeName);
+    SparkSession spark = session();
+    int status = 0;
+    try {
+      Benchmark benchmark = new Benchmark(spark, mode, new Tables(spark, dir.toAbsolutePath()));
+      System.out.println("# " + mode + ", tables in " + dir.toAbsolutePath());
+      Map<String, Callable<String>> scenarios = new LinkedHashMap<>();
+      scenarios.put("cold_snapshot", benchmark::coldSnapshot);
+      scenarios.put("scan_planning", benchmark::scanPlanning);
+      scenarios.put("full_scan", benchmark::fullScan);
+      scenarios.put("selective", benchmark::selective);
+      scenarios.put("bridge", benchmark::bridge);
+      for (Map.Entry<String, Callable<String>> scenario : scenarios.entrySet()) {
+        if (only == null || only.contains(scenario.getKey())) {
+          long start = System.nanoTime();
+          System.out.println(scenario.getValue().call());
+          System.out.printf(
+              Locale.ROOT, "# %s took %.0f s%n", scenario.getKey(), Timings.since(start));
+        }
+      }
+    } catch (Exception e) {
+      e.printStackTrace();
+      status = 1;
+    } finally {
+      spark.stop();
+    }
+    System.exit(status);
+  }
+
+  private static SparkSession session() {
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("delta-ffi benchmark")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+            .config(
+                "spark.sql.catalog.spark_catalog",
+                "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+            .config(
+                "spark.hadoop.fs." + CountingFileSystem.SCHEME + ".impl",
+                CountingFileSystem.class.getName())
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    return spark;
+  }
+
+  /** 1. The latest snapshot of a long log: a new snapshot each run, no cache reused. */
+  private String coldSnapshot() throws Exception {
+    long last = (long) mode.checkpoints() * mode.checkpointInterval() + mode.tailCommits();
+    String table = tables.commitLog((int) last, mode.checkpointInterval());
+    Timings timings = Timings.alternate(mode.warmups(), mode.runs(), snapshotReaders(table, last));
+    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
+      System.out.println(
+          "# cold_snapshot: versions 0.."
+              + last
+              + ", checkpoint every "
+              + mode.checkpointInterval()
+              + "; delta-ffi phases "
+              + snapshot.phaseLog());
+    }
+    return result("cold_snapshot", timings);
+  }
+
+  /** Each reader loads a new snapshot (delta-spark's cache cleared first, outside the clock). */
+  private Map<String, Timings.Run> snapshotReaders(String table, long expectedVersion) {
+    Map<String, Timings.Run> readers = new LinkedHashMap<>();
+    readers.put(FFI, t -> ffiSnapshot(table, expectedVersion));
+    readers.put(DELTA, t -> deltaSnapshot(table, expectedVersion));
+    return readers;
+  }
+
+  private double ffiSnapshot(String table, long expectedVersion) {
+    long start = System.nanoTime();
+    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
+      double seconds = Timings.since(start);
+      expect(FFI + " version", snapshot.version(), expectedVersion);
+      return seconds;
+    }
+  }
+
+  private double deltaSnapshot(String table, long expectedVersion) {
+    DeltaLog.clearCache();
+    long start = System.nanoTime();
+    Snapshot snapshot = DeltaLog.forTableWithSnapshot(spark, table)._2();
+    snapshot.metadata().schema();
+    double seconds = Timings.since(start);
+    expect(DELTA + " version", snapshot.version(), expectedVersion);
+    return seconds;
+  }
+
+  /** 2. The live file list of a table whose checkpoint holds all its files; cold each run. */
+  private String scanPlanning() throws Exception {
+    int files = mode.planningFiles();
+    String table = tables.manyFiles(files);
+    scala.collection.immutable.Seq<Expression> noFilters =
+        CollectionConverters.asScala(List.<Expression>of()).toSeq();
+    Map<String, Timings.Run> readers = new LinkedHashMap<>();
+    readers.put(
+        FFI,
+        t -> {
+          long start = System.nanoTime();
+          try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
+            double loaded = Timings.since(start);
+            long planStart = System.nanoTime();
+            int planned = snapshot.planScan(spark, null).files().size();
+            double planning = Timings.since(planStart);
+            expect(FFI + " files", planned, files);
+            t.add(FFI + " snapshot", loaded);
+            t.add(FFI + " plan", planning);
+            return loaded + planning;
+          }
+        });
+    readers.put(
+        DELTA,
+        t -> {
+          DeltaLog.clearCache();
+          long start = System.nanoTime();
+          Snapshot snapshot = DeltaLog.forTableWithSnapshot(spark, table)._2();
+          double loaded = Timings.since(start);
+          long planStart = System.nanoTime();
+          int planned = snapshot.filesForScan(noFilters, false).files().size();
+          double planning = Timings.since(planStart);
+          expect(DELTA + " files", planned, files);
+          t.add(DELTA + " snapshot", loaded);
+          t.add(DELTA + " plan", planning);
+          return loaded + planning;
+        });
+    Timings timings = Timings.alternate(mode.warmups(), mode.runs(), readers);
+
+    // Driver heap still used after GC while holding the snapshot and its plan (rough; delta-spark
+    // also holds its cached state, in the local block manager; the kernel's native memory is not
+    // Java heap and is not counted).
+    long before = usedHeapAfterGc();
+    long ffiHeap;
+    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
+      ScanPlan plan = snapshot.planScan(spark, null);
+      ffiHeap = usedHeapAfterGc() - before;
+      Reference.reachabilityFence(plan);
+    }
+    DeltaLog.clearCache();
+    before = usedHeapAfterGc();
+    DeltaScan scan =
+        DeltaLog.forTableWithSnapshot(spark, table)._2().filesForScan(noFilters, false);
+    long deltaHeap = usedHeapAfterGc() - before;
+    Reference.reachabilityFence(scan);
+    DeltaLog.clearCache();
+
+    System.out.println(
+        "# scan_planning: "
+            + files
+            + " files in one checkpoint; snapshot+plan seconds: "
+            + parts(timings, FFI, "snapshot", "plan")
+            + ", "
+            + parts(timings, DELTA, "snapshot", "plan"));
+    return result(
+        "scan_planning",
+        timings,
+        "heap_ffi_mb=" + megabytes(ffiHeap),
+        "heap_delta_mb=" + megabytes(deltaHeap));
+  }
+
+  /** 3. count(*) and sum over all rows: two queries per run, each on a newly loaded table. */
+  private String fullScan() throws Exception {
+    long rows = mode.scanRows();
+    String table = tables.rows(rows, mode.scanFiles());
+    String[] live = liveFiles(table);
+    long expectedSum = valueSum(0, rows);
+    Map<String, Timings.Run> readers = new LinkedHashMap<>();
+    Map<String, Supplier<Dataset<Row>>> frames = new LinkedHashMap<>();
+    frames.put(FFI, () -> spark.read().format("delta-ffi").load(table));
+    frames.put(DELTA, () -> spark.read().format("delta").load(table));
+    frames.put(PARQUET, () -> spark.read().parquet(live));
+    for (Map.Entry<String, Supplier<Dataset<Row>>> frame : frames.entrySet()) {
+      String reader = frame.getKey();
+      readers.put(
+          reader,
+          t -> {
+            long start = System.nanoTime();
+            long counted = frame.getValue().get().agg(count(lit(1))).first().getLong(0);
+            double counting = Timings.since(start);
+            start = System.nanoTime();
+            long summed = frame.getValue().get().agg(sum("value")).first().getLong(0);
+            double summing = Timings.since(start);
+            expect(reader + " count", counted, rows);
+            expect(reader + " sum", summed, expectedSum);
+            t.add(reader + " count", counting);
+            t.add(reader + " sum", summing);
+            return counting + summing;
+          });
+    }
+    Timings timings = Timings.alternate(mode.warmups(), mode.runs(), readers);
+    boolean deltaFromLog =
+        spark
+            .read()
+            .format("delta")
+            .load(table)
+            .agg(count(lit(1)))
+            .queryExecution()
+            .executedPlan()
+            .toString()
+            .contains("LocalTableScan");
+    System.out.println(
+        "# full_scan: "
+            + rows
+            + " rows in "
+            + live.length
+            + " files; count+sum seconds: "
+            + parts(timings, FFI, "count", "sum")
+            + ", "
+            + parts(timings, DELTA, "count", "sum")
+            + ", "
+            + parts(timings, PARQUET, "count", "sum")
+            + (deltaFromLog ? "; delta-spark answers count(*) from the log's statistics" : ""));
+    return result("full_scan", timings);
+  }
+
+  /**
+   * 4. A range filter on the clustering key keeping about 1 % of the files; files read counted by a
+   * separate run through {@link CountingFileSystem}.
+   */
+  private String selective() throws Exception {
+    long rows = mode.selectiveRows();
+    int files = mode.selectiveFiles();
+    String table = tables.rows(rows, files);
+    long perFile = rows / files;
+    int hitFiles = Math.max(1, files / 100);
+    long low = (files / 2) * perFile;
+    long high = low + hitFiles * perFile;
+    Column filter = col("id").geq(low).and(col("id").lt(high));
+    String[] live = liveFiles(table);
+    Map<String, Function<String, Dataset<Row>>> frames = new LinkedHashMap<>();
+    frames.put(FFI, root -> spark.read().format("delta-ffi").load(root));
+    frames.put(DELTA, root -> spark.read().format("delta").load(root));
+    frames.put(
+        PARQUET,
+        root ->
+            spark
+                .read()
+                .parquet(
+                    root.equals(table)
+                        ? live
+                        : Arrays.stream(live).map(CountingFileSystem::uri).toArray(String[]::new)));
+    Map<String, Timings.Run> readers = new LinkedHashMap<>();
+    for (Map.Entry<String, Function<String, Dataset<Row>>> frame : frames.entrySet()) {
+      readers.put(
+          frame.getKey(),
+          t -> {
+            long start = System.nanoTime();
+            Row row =
+                frame
+                    .getValue()
+                    .apply(table)
+                    .filter(filter)
+                    .agg(count(lit(1)), sum("value"))
+                    .first();
+            double seconds = Timings.since(start);
+            expect(frame.getKey() + " rows", row.getLong(0), high - low);
+            expect(frame.getKey() + " sum", row.getLong(1), valueSum(low, high));
+            return seconds;
+          });
+    }
+    Timings timings = Timings.alternate(mode.warmups(), mode.runs(), readers);
+    Map<String, Integer> opened = new LinkedHashMap<>();
+    for (Map.Entry<String, Function<String, Dataset<Row>>> frame : frames.entrySet()) {
+      CountingFileSystem.reset();
+      frame
+          .getValue()
+          .apply(CountingFileSystem.uri(table))
+          .filter(filter)
+          .agg(count(lit(1)))
+          .first();
+      opened.put(frame.getKey(), CountingFileSystem.openedDataFiles());
+    }
+    System.out.println(
+        "# selective: "
+            + rows
+            + " rows in "
+            + files
+            + " files, id in ["
+            + low
+            + ", "
+            + high
+            + ") lies in "
+            + hitFiles
+            + " files");
+    return result(
+        "selective",
+        timings,
+        "files_ffi=" + opened.get(FFI),
+        "files_delta=" + opened.get(DELTA),
+        "files_parquet=" + opened.get(PARQUET),
+        "files_needed=" + hitFiles);
+  }
+
+  /**
+   * 5. The bridge: a snapshot of a small log (no checkpoint) by each reader; the time per kernel
+   * phase spent outside the engine's work; the cost of one more Arrow batch crossing JNI, from the
+   * log listing answered in batches of one row versus one batch.
+   */
+  private String bridge() throws Exception {
+    long last = mode.bridgeCommits() - 1;
+    String table = tables.commitLog((int) last, 1_000_000);
+    Timings loads =
+        Timings.alternate(mode.warmups(), mode.bridgeRuns(), snapshotReaders(table, last));
+    int phases;
+    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
+      phases = snapshot.phaseLog().size();
+    }
+    int[] listingRows = new int[1];
+    List<List<BridgeProbe.Step>> lastRun = new ArrayList<>(List.of(List.of()));
+    Map<String, Timings.Run> variants = new LinkedHashMap<>();
+    for (int batchRows : new int[] {BridgeProbe.DEFAULT_BATCH_ROWS, 1}) {
+      String key = batchRows == 1 ? "row" : "batch";
+      variants.put(
+          key,
+          t -> {
+            long threads = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
+            List<BridgeProbe.Step> steps = BridgeProbe.loadSnapshot(spark, table, batchRows);
+            t.add(
+                key + " threads",
+                ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - threads);
+            double bridge = total(steps, BridgeProbe.Step::bridgeNanos);
+            t.add(key + " visit", total(steps, BridgeProbe.Step::visitNanos));
+            t.add(key + " step", total(steps, BridgeProbe.Step::stepNanos));
+            t.add(key + " write", total(steps, BridgeProbe.Step::writeNanos));
+            t.add(key + " per phase", bridge / steps.size());
+            List<BridgeProbe.Step> listing =
+                steps.stream().filter(step -> step.phase().equals("FileListing")).toList();
+            listingRows[0] = listing.get(0).rows();
+            t.add(key + " listing", total(listing, BridgeProbe.Step::bridgeNanos));
+            t.add(key + " listing write", total(listing, BridgeProbe.Step::writeNanos));
+            lastRun.set(0, steps);
+            return bridge;
+          });
+    }
+    Timings probe = Timings.alternate(mode.warmups(), mode.bridgeRuns(), variants);
+    int extraBatches = listingRows[0] - 1;
+    double perBatch = (probe.median("row listing") - probe.median("batch listing")) / extraBatches;
+    double writePerBatch =
+        (probe.median("row listing write") - probe.median("batch listing write")) / extraBatches;
+    System.out.println(
+        "# bridge: log of "
+            + (last + 1)
+            + " commits, last probe run (1-row batches): "
+            + lastRun.get(0));
+    System.out.println(
+        "# bridge: per load, median µs: bridge "
+            + micros(probe.median("batch"))
+            + " = visit "
+            + micros(probe.median("batch visit"))
+            + " + export/step "
+            + micros(probe.median("batch step"))
+            + " (of which writing Arrow in Java "
+            + micros(probe.median("batch write"))
+            + "); log listing of "
+            + listingRows[0]
+            + " rows: "
+            + micros(probe.median("batch listing"))
+            + " in 1 batch, "
+            + micros(probe.median("row listing"))
+            + " in "
+            + listingRows[0]
+            + " (Java writing per extra batch "
+            + micros(writePerBatch)
+            + "); JVM threads started per load: "
+            + probe.median("batch threads")
+            + " in 1 batch, "
+            + probe.median("row threads")
+            + " in 1-row batches");
+    return result(
+        "bridge",
+        loads,
+        "phases=" + phases,
+        "load_per_phase_us=" + micros(loads.median(FFI) / phases),
+        "phase_step_us=" + micros(probe.median("batch per phase")),
+        "arrow_batch_us=" + micros(perBatch));
+  }
+
+  private static double total(
+      List<BridgeProbe.Step> steps, ToLongFunction<BridgeProbe.Step> nanos) {
+    return steps.stream().mapToLong(nanos).sum() / 1e9;
+  }
+
+  private String[] liveFiles(String table) {
+    return spark.read().format("delta").load(table).inputFiles();
+  }
+
+  /** Sum of {@code id % 1000} over ids in [from, to). */
+  private static long valueSum(long from, long to) {
+    return valueSumBelow(to) - valueSumBelow(from);
+  }
+
+  private static long valueSumBelow(long n) {
+    long rest = n % 1000;
+    return n / 1000 * 499_500 + rest * (rest - 1) / 2;
+  }
+
+  private static long usedHeapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  private static void expect(String what, long actual, long expected) {
+    if (actual != expected) {
+      throw new IllegalStateException(what + ": expected " + expected + ", got " + actual);
+    }
+  }
+
+  private static String result(String scenario, Timings timings, String... extras) {
+    double ffi = timings.median(FFI);
+    double delta = timings.median(DELTA);
+    StringBuilder line =
+        new StringBuilder("RESULT ")
+            .append(scenario)
+            .append(" delta-ffi=")
+            .append(seconds(ffi))
+            .append(" delta-spark=")
+            .append(seconds(delta))
+            .append(" ratio=")
+            .append(String.format(Locale.ROOT, "%.2f", ffi / delta));
+    if (timings.has(PARQUET)) {
+      double parquet = timings.median(PARQUET);
+      line.append(" parquet=")
+          .append(seconds(parquet))
+          .append(" ratio_parquet=")
+          .append(String.format(Locale.ROOT, "%.2f", ffi / parquet));
+    }
+    for (String extra : extras) {
+      line.append(' ').append(extra);
+    }
+    return line.toString();
+  }
+
+  /** "reader a+b" with the medians of the reader's two parts. */
+  private static String parts(Timings timings, String reader, String a, String b) {
+    return reader
+        + " "
+        + seconds(timings.median(reader + " " + a))
+        + "+"
+        + seconds(timings.median(reader + " " + b));
+  }
+
+  /** Seconds to four significant digits. */
+  private static String seconds(double seconds) {
+    return new BigDecimal(seconds).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+  }
+
+  private static String micros(double seconds) {
+    return String.format(Locale.ROOT, "%.1f", seconds * 1e6);
+  }
+
+  private static String megabytes(long bytes) {
+    return String.format(Locale.ROOT, "%.1f", bytes / 1048576.0);
+  }
+}

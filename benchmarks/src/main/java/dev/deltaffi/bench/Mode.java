@@ -1,0 +1,41 @@
+package dev.deltaffi.bench;
+
+/**
+ * Table sizes and repetitions of a benchmark run. {@code full} has the sizes of issue 4; {@code
+ * quick} and {@code smoke} scale some of them down (see README, "Benchmarks").
+ *
+ * @param checkpoints cold snapshot: checkpoints in the log, one every {@code checkpointInterval}
+ *     commits, then {@code tailCommits} commits after the last one
+ * @param planningFiles scan planning: live files, all in one checkpoint
+ * @param scanRows full scan: rows, in {@code scanFiles} files
+ * @param selectiveRows selective query: rows, in {@code selectiveFiles} files of disjoint key
+ *     ranges
+ * @param bridgeCommits bridge: commits of the small table (no checkpoint)
+ * @param bridgeRuns bridge: measured snapshot loads per variant
+ */
+record Mode(
+    String name,
+    int warmups,
+    int runs,
+    int checkpoints,
+    int checkpointInterval,
+    int tailCommits,
+    int planningFiles,
+    long scanRows,
+    int scanFiles,
+    long selectiveRows,
+    int selectiveFiles,
+    int bridgeCommits,
+    int bridgeRuns) {
+
+  static Mode named(String name) {
+    return switch (name) {
+      case "smoke" -> new Mode(name, 1, 3, 1, 10, 5, 200, 100_000, 10, 50_000, 100, 20, 20);
+      case "quick" ->
+          new Mode(name, 1, 5, 3, 100, 50, 20_000, 10_000_000, 100, 1_000_000, 1000, 100, 100);
+      case "full" ->
+          new Mode(name, 2, 7, 10, 100, 50, 100_000, 10_000_000, 100, 10_000_000, 1000, 200, 300);
+      default -> throw new IllegalArgumentException("unknown mode " + name + " (smoke|quick|full)");
+    };
+  }
+}
