@@ -5,6 +5,7 @@ use delta_kernel::expressions::{
     Scalar, UnaryExpressionOp, VariadicExpressionOp,
 };
 use delta_kernel::schema::DataType;
+use jni::jni_str;
 use jni::objects::{JObject, JValue};
 
 use super::{visit_call, Id, JavaVisitor};
@@ -31,17 +32,7 @@ impl JavaVisitor<'_, '_> {
             Scalar::TimestampNtz(v) => {
                 visit_call!(self, "timestampNtzLiteral", "(J)I", JValue::Long(*v))
             }
-            Scalar::String(v) => {
-                let value = self.string(v)?;
-                let id = visit_call!(
-                    self,
-                    "stringLiteral",
-                    "(Ljava/lang/String;)I",
-                    JValue::Object(&value)
-                );
-                self.drop_local(value);
-                id
-            }
+            Scalar::String(v) => self.call_string(jni_str!("stringLiteral"), v)?,
             Scalar::Binary(v) => self.binary_literal(v)?,
             Scalar::Decimal(decimal) => {
                 let unscaled = self
@@ -131,15 +122,7 @@ impl JavaVisitor<'_, '_> {
     }
 
     pub(super) fn column_name(&mut self, name: &ColumnName) -> Result<Id, Failure> {
-        let path = self.strings(name.path())?;
-        let id = visit_call!(
-            self,
-            "columnName",
-            "([Ljava/lang/String;)I",
-            JValue::Object(&path)
-        );
-        self.drop_local(JObject::from(path));
-        Ok(id)
+        self.call_path(jni_str!("columnName"), name.path())
     }
 
     fn expressions<'e>(
@@ -152,17 +135,7 @@ impl JavaVisitor<'_, '_> {
     pub(super) fn expression(&mut self, expr: &Expression) -> Result<Id, Failure> {
         Ok(match expr {
             Expression::Literal(scalar) => self.scalar(scalar)?,
-            Expression::Column(name) => {
-                let path = self.strings(name.path())?;
-                let id = visit_call!(
-                    self,
-                    "column",
-                    "([Ljava/lang/String;)I",
-                    JValue::Object(&path)
-                );
-                self.drop_local(JObject::from(path));
-                id
-            }
+            Expression::Column(name) => self.call_path(jni_str!("column"), name.path())?,
             Expression::Predicate(pred) => {
                 let pred = self.predicate(pred)?;
                 visit_call!(self, "predicateExpression", "(I)I", JValue::Int(pred))
@@ -250,17 +223,7 @@ impl JavaVisitor<'_, '_> {
                     BinaryExpressionOp::Multiply => "MULTIPLY",
                     BinaryExpressionOp::Divide => "DIVIDE",
                 };
-                let op = self.string(op)?;
-                let id = visit_call!(
-                    self,
-                    "binaryExpression",
-                    "(Ljava/lang/String;II)I",
-                    JValue::Object(&op),
-                    JValue::Int(left),
-                    JValue::Int(right)
-                );
-                self.drop_local(op);
-                id
+                self.call_op_pair(jni_str!("binaryExpression"), op, left, right)?
             }
             Expression::Variadic(variadic) => {
                 let children = self.expressions(&variadic.exprs)?;
@@ -268,18 +231,7 @@ impl JavaVisitor<'_, '_> {
                     VariadicExpressionOp::Coalesce => "COALESCE",
                     VariadicExpressionOp::Array => "ARRAY",
                 };
-                let op = self.string(op)?;
-                let children = self.ids(&children)?;
-                let id = visit_call!(
-                    self,
-                    "variadicExpression",
-                    "(Ljava/lang/String;[I)I",
-                    JValue::Object(&op),
-                    JValue::Object(&children)
-                );
-                self.drop_local(op);
-                self.drop_local(children);
-                id
+                self.call_op_list(jni_str!("variadicExpression"), op, &children)?
             }
             Expression::ParseJson(parse) => {
                 let json = self.expression(&parse.json_expr)?;
@@ -337,18 +289,7 @@ impl JavaVisitor<'_, '_> {
     }
 
     fn unsupported_expression(&mut self, kind: &str, description: &str) -> Result<Id, Failure> {
-        let kind = self.string(kind)?;
-        let description = self.string(description)?;
-        let id = visit_call!(
-            self,
-            "unsupportedExpression",
-            "(Ljava/lang/String;Ljava/lang/String;)I",
-            JValue::Object(&kind),
-            JValue::Object(&description)
-        );
-        self.drop_local(kind);
-        self.drop_local(description);
-        Ok(id)
+        self.call_strings(jni_str!("unsupportedExpression"), kind, description)
     }
 
     pub(super) fn predicate(&mut self, pred: &Predicate) -> Result<Id, Failure> {
@@ -376,17 +317,7 @@ impl JavaVisitor<'_, '_> {
                     BinaryPredicateOp::Distinct => "DISTINCT",
                     BinaryPredicateOp::In => "IN",
                 };
-                let op = self.string(op)?;
-                let id = visit_call!(
-                    self,
-                    "binaryPredicate",
-                    "(Ljava/lang/String;II)I",
-                    JValue::Object(&op),
-                    JValue::Int(left),
-                    JValue::Int(right)
-                );
-                self.drop_local(op);
-                id
+                self.call_op_pair(jni_str!("binaryPredicate"), op, left, right)?
             }
             Predicate::Junction(junction) => {
                 let children = junction
@@ -398,18 +329,7 @@ impl JavaVisitor<'_, '_> {
                     JunctionPredicateOp::And => "AND",
                     JunctionPredicateOp::Or => "OR",
                 };
-                let op = self.string(op)?;
-                let children = self.ids(&children)?;
-                let id = visit_call!(
-                    self,
-                    "junctionPredicate",
-                    "(Ljava/lang/String;[I)I",
-                    JValue::Object(&op),
-                    JValue::Object(&children)
-                );
-                self.drop_local(op);
-                self.drop_local(children);
-                id
+                self.call_op_list(jni_str!("junctionPredicate"), op, &children)?
             }
             Predicate::Opaque(opaque) => self.unsupported_predicate("Opaque", opaque.op.name())?,
             Predicate::Unknown(name) => self.unsupported_predicate("Unknown", name)?,
@@ -417,17 +337,6 @@ impl JavaVisitor<'_, '_> {
     }
 
     fn unsupported_predicate(&mut self, kind: &str, description: &str) -> Result<Id, Failure> {
-        let kind = self.string(kind)?;
-        let description = self.string(description)?;
-        let id = visit_call!(
-            self,
-            "unsupportedPredicate",
-            "(Ljava/lang/String;Ljava/lang/String;)I",
-            JValue::Object(&kind),
-            JValue::Object(&description)
-        );
-        self.drop_local(kind);
-        self.drop_local(description);
-        Ok(id)
+        self.call_strings(jni_str!("unsupportedPredicate"), kind, description)
     }
 }

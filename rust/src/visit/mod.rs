@@ -6,8 +6,9 @@ mod expression;
 mod plan;
 mod schema;
 
-use jni::objects::{JIntArray, JObject, JObjectArray, JString};
-use jni::{jni_str, Env};
+use jni::objects::{JIntArray, JObject, JObjectArray, JString, JValue};
+use jni::strings::JNIStr;
+use jni::{jni_sig, jni_str, Env};
 
 use crate::bridge::Failure;
 
@@ -61,6 +62,112 @@ impl<'a, 'local> JavaVisitor<'a, 'local> {
     /// Drops a local reference made for one callback, so large plans never fill the JNI frame.
     fn drop_local<'o, O: Into<JObject<'o>>>(&mut self, obj: O) {
         self.env.delete_local_ref(obj);
+    }
+
+    /// `visitor.<method>(String) -> int`
+    fn call_string(&mut self, method: &JNIStr, value: &str) -> Result<Id, Failure> {
+        let value = self.string(value)?;
+        let id = self
+            .env
+            .call_method(
+                self.visitor,
+                method,
+                jni_sig!("(Ljava/lang/String;)I"),
+                &[JValue::Object(&value)],
+            )?
+            .i()?;
+        self.drop_local(value);
+        Ok(id)
+    }
+
+    /// `visitor.<method>(String, String) -> int`
+    fn call_strings(&mut self, method: &JNIStr, first: &str, second: &str) -> Result<Id, Failure> {
+        let first = self.string(first)?;
+        let second = self.string(second)?;
+        let id = self
+            .env
+            .call_method(
+                self.visitor,
+                method,
+                jni_sig!("(Ljava/lang/String;Ljava/lang/String;)I"),
+                &[JValue::Object(&first), JValue::Object(&second)],
+            )?
+            .i()?;
+        self.drop_local(first);
+        self.drop_local(second);
+        Ok(id)
+    }
+
+    /// `visitor.<method>(String[] path) -> int`
+    fn call_path(&mut self, method: &JNIStr, path: &[String]) -> Result<Id, Failure> {
+        let path = self.strings(path)?;
+        let id = self
+            .env
+            .call_method(
+                self.visitor,
+                method,
+                jni_sig!("([Ljava/lang/String;)I"),
+                &[JValue::Object(&path)],
+            )?
+            .i()?;
+        self.drop_local(JObject::from(path));
+        Ok(id)
+    }
+
+    /// `visitor.<method>(int[] ids) -> int`
+    fn call_ids(&mut self, method: &JNIStr, ids: &[Id]) -> Result<Id, Failure> {
+        let ids = self.ids(ids)?;
+        let id = self
+            .env
+            .call_method(
+                self.visitor,
+                method,
+                jni_sig!("([I)I"),
+                &[JValue::Object(&ids)],
+            )?
+            .i()?;
+        self.drop_local(ids);
+        Ok(id)
+    }
+
+    /// `visitor.<method>(String op, int left, int right) -> int`
+    fn call_op_pair(
+        &mut self,
+        method: &JNIStr,
+        op: &str,
+        left: Id,
+        right: Id,
+    ) -> Result<Id, Failure> {
+        let op = self.string(op)?;
+        let id = self
+            .env
+            .call_method(
+                self.visitor,
+                method,
+                jni_sig!("(Ljava/lang/String;II)I"),
+                &[JValue::Object(&op), JValue::Int(left), JValue::Int(right)],
+            )?
+            .i()?;
+        self.drop_local(op);
+        Ok(id)
+    }
+
+    /// `visitor.<method>(String op, int[] children) -> int`
+    fn call_op_list(&mut self, method: &JNIStr, op: &str, children: &[Id]) -> Result<Id, Failure> {
+        let op = self.string(op)?;
+        let children = self.ids(children)?;
+        let id = self
+            .env
+            .call_method(
+                self.visitor,
+                method,
+                jni_sig!("(Ljava/lang/String;[I)I"),
+                &[JValue::Object(&op), JValue::Object(&children)],
+            )?
+            .i()?;
+        self.drop_local(op);
+        self.drop_local(children);
+        Ok(id)
     }
 }
 

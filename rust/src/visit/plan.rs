@@ -2,6 +2,7 @@
 
 use delta_kernel::plans::ir::nodes::{Agg, FileType, Operator, ScanFile};
 use delta_kernel::plans::{IoOperation, Operation, Plan};
+use jni::jni_str;
 use jni::objects::{JObject, JValue};
 
 use super::{visit_call, Id, JavaVisitor};
@@ -57,9 +58,11 @@ impl JavaVisitor<'_, '_> {
     fn io_operation(&mut self, io: &IoOperation) -> Result<Id, Failure> {
         Ok(match io {
             IoOperation::FileListing { url } => {
-                self.url_call(url.as_str(), UrlCall::FileListing)?
+                self.call_string(jni_str!("fileListing"), url.as_str())?
             }
-            IoOperation::HeadFile { url } => self.url_call(url.as_str(), UrlCall::HeadFile)?,
+            IoOperation::HeadFile { url } => {
+                self.call_string(jni_str!("headFile"), url.as_str())?
+            }
             IoOperation::ReadBytes { files } => {
                 let slices = files
                     .iter()
@@ -84,10 +87,7 @@ impl JavaVisitor<'_, '_> {
                         Ok(id)
                     })
                     .collect::<Result<Vec<_>, Failure>>()?;
-                let slices = self.ids(&slices)?;
-                let id = visit_call!(self, "readBytes", "([I)I", JValue::Object(&slices));
-                self.drop_local(slices);
-                id
+                self.call_ids(jni_str!("readBytes"), &slices)?
             }
             IoOperation::ParquetFooter { file } => {
                 let url = self.string(file.location.as_str())?;
@@ -101,51 +101,13 @@ impl JavaVisitor<'_, '_> {
                 self.drop_local(url);
                 id
             }
-            IoOperation::WriteBytes { .. } => self.named_call("WriteBytes", NamedCall::Io)?,
-            IoOperation::AtomicCopy { .. } => self.named_call("AtomicCopy", NamedCall::Io)?,
-        })
-    }
-
-    fn url_call(&mut self, url: &str, call: UrlCall) -> Result<Id, Failure> {
-        let url = self.string(url)?;
-        let id = match call {
-            UrlCall::FileListing => visit_call!(
-                self,
-                "fileListing",
-                "(Ljava/lang/String;)I",
-                JValue::Object(&url)
-            ),
-            UrlCall::HeadFile => {
-                visit_call!(
-                    self,
-                    "headFile",
-                    "(Ljava/lang/String;)I",
-                    JValue::Object(&url)
-                )
+            IoOperation::WriteBytes { .. } => {
+                self.call_string(jni_str!("unsupportedIo"), "WriteBytes")?
             }
-        };
-        self.drop_local(url);
-        Ok(id)
-    }
-
-    fn named_call(&mut self, name: &str, call: NamedCall) -> Result<Id, Failure> {
-        let name = self.string(name)?;
-        let id = match call {
-            NamedCall::Io => visit_call!(
-                self,
-                "unsupportedIo",
-                "(Ljava/lang/String;)I",
-                JValue::Object(&name)
-            ),
-            NamedCall::Operator => visit_call!(
-                self,
-                "unsupportedOperator",
-                "(Ljava/lang/String;)I",
-                JValue::Object(&name)
-            ),
-        };
-        self.drop_local(name);
-        Ok(id)
+            IoOperation::AtomicCopy { .. } => {
+                self.call_string(jni_str!("unsupportedIo"), "AtomicCopy")?
+            }
+        })
     }
 
     fn operator(&mut self, op: &Operator) -> Result<Id, Failure> {
@@ -291,7 +253,9 @@ impl JavaVisitor<'_, '_> {
                 id
             }
             Operator::UnionAll(_) => visit_call!(self, "unionAll", "()I",),
-            Operator::WriteJson(_) => self.named_call("WriteJson", NamedCall::Operator)?,
+            Operator::WriteJson(_) => {
+                self.call_string(jni_str!("unsupportedOperator"), "WriteJson")?
+            }
         })
     }
 
@@ -384,14 +348,4 @@ impl JavaVisitor<'_, '_> {
         self.drop_local(JObject::from(constant_columns));
         Ok(id)
     }
-}
-
-enum UrlCall {
-    FileListing,
-    HeadFile,
-}
-
-enum NamedCall {
-    Io,
-    Operator,
 }

@@ -1,6 +1,7 @@
 //! Schema walking: data types and struct fields (with their metadata) become visitor objects.
 
 use delta_kernel::schema::{DataType, PrimitiveType, StructField, StructType};
+use jni::jni_str;
 use jni::objects::{JObject, JValue};
 
 use super::{visit_call, Id, JavaVisitor};
@@ -51,15 +52,7 @@ impl JavaVisitor<'_, '_> {
     }
 
     fn primitive(&mut self, name: &str) -> Result<Id, Failure> {
-        let name = self.string(name)?;
-        let id = visit_call!(
-            self,
-            "primitiveType",
-            "(Ljava/lang/String;)I",
-            JValue::Object(&name)
-        );
-        self.drop_local(name);
-        Ok(id)
+        self.call_string(jni_str!("primitiveType"), name)
     }
 
     pub(super) fn struct_type(&mut self, schema: &StructType) -> Result<Id, Failure> {
@@ -67,10 +60,7 @@ impl JavaVisitor<'_, '_> {
             .fields()
             .map(|field| self.struct_field(field))
             .collect::<Result<Vec<_>, _>>()?;
-        let fields = self.ids(&fields)?;
-        let id = visit_call!(self, "structType", "([I)I", JValue::Object(&fields));
-        self.drop_local(fields);
-        Ok(id)
+        self.call_ids(jni_str!("structType"), &fields)
     }
 
     fn struct_field(&mut self, field: &StructField) -> Result<Id, Failure> {
