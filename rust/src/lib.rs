@@ -68,6 +68,21 @@ const LATEST: jint = 0;
 const AT_VERSION: jint = 1;
 const AS_OF_TIMESTAMP: jint = 2;
 
+/// Registers a started machine under a new handle; a failure to start names `context`.
+fn register_machine<T: 'static>(
+    machine: delta_kernel::KernelResult<machine::Machine<T>>,
+    context: String,
+) -> Result<jlong, Failure>
+where
+    machine::Machine<T>: handles::Stepper,
+{
+    let machine = machine.map_err(|e| Failure::from(e).in_context(&context))?;
+    Ok(handles::register(Handle::Machine {
+        stepper: parking_lot::Mutex::new(Box::new(machine)),
+        context,
+    }))
+}
+
 /// Runs `f` on the machine behind `handle`, naming its table and version in kernel errors.
 fn with_machine<T>(
     handle: jlong,
@@ -103,12 +118,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startSnapshot<'loca
             other => return Err(Failure::Usage(format!("unknown time travel kind {other}"))),
         };
         let context = machine_context(&table_root, travel);
-        let machine = machine::snapshot::start(table_root, travel)
-            .map_err(|e| Failure::from(e).in_context(&context))?;
-        Ok(handles::register(Handle::Machine {
-            stepper: parking_lot::Mutex::new(Box::new(machine)),
-            context,
-        }))
+        register_machine(machine::snapshot::start(table_root, travel), context)
     })
 }
 
@@ -143,12 +153,10 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startScan<'local>(
                     .map_err(|e| Failure::from(e).in_context(&context))?,
             )
         };
-        let machine = machine::scan::start(snapshot.clone(), columns, predicate)
-            .map_err(|e| Failure::from(e).in_context(&context))?;
-        Ok(handles::register(Handle::Machine {
-            stepper: parking_lot::Mutex::new(Box::new(machine)),
+        register_machine(
+            machine::scan::start(snapshot.clone(), columns, predicate),
             context,
-        }))
+        )
     })
 }
 
@@ -367,12 +375,10 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startDeletionVector
             "table {table_root}, deletion vector {}",
             descriptor.path_or_inline_dv
         );
-        let machine = machine::deletion_vector::start(&table_root, descriptor)
-            .map_err(|e| Failure::from(e).in_context(&context))?;
-        Ok(handles::register(Handle::Machine {
-            stepper: parking_lot::Mutex::new(Box::new(machine)),
+        register_machine(
+            machine::deletion_vector::start(&table_root, descriptor),
             context,
-        }))
+        )
     })
 }
 
