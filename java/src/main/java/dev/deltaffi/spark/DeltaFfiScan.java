@@ -82,8 +82,10 @@ public final class DeltaFfiScan implements Scan, Batch {
         + table.describe()
         + " columns="
         + List.of(readSchema.fieldNames())
-        + " files="
-        + planned.plan().files().size();
+        + " files selected by kernel: "
+        + planned.plan().files().size()
+        + " kernelPredicate="
+        + (planned.predicateJson() == null ? "none" : planned.predicateJson());
   }
 
   @Override

@@ -1,11 +1,15 @@
 package dev.deltaffi.spark;
 
 import dev.deltaffi.kernel.ScanFileInfo;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.expressions.filter.Predicate;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
+import org.apache.spark.sql.connector.read.SupportsPushDownV2Filters;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -13,16 +17,22 @@ import org.apache.spark.sql.types.StructType;
  * Builds a scan of the columns Spark needs. The kernel plans it: the live files and the logical and
  * physical read schemas come from the kernel's scan, never from Java.
  *
- * <p>Filter pushdown (SupportsPushDownV2Filters) belongs here: the pushed predicates go to the
- * kernel's scan for data skipping and, since skipping is best-effort, stay with Spark as post-scan
- * filters.
+ * <p>Filters Spark pushes that translate to kernel predicates (see {@link KernelPredicates}) go to
+ * the kernel's scan for partition pruning and statistics-based file skipping. Skipping is
+ * best-effort, so every filter also stays with Spark as a post-scan filter.
  */
-final class DeltaFfiScanBuilder implements SupportsPushDownRequiredColumns {
+final class DeltaFfiScanBuilder
+    implements SupportsPushDownRequiredColumns, SupportsPushDownV2Filters {
 
   private final DeltaFfiTable table;
 
   /** Top-level columns to read; null until Spark prunes (then all columns are read). */
   private List<String> columns;
+
+  /** The Spark predicates handed to the kernel, and their kernel JSON, in the same order. */
+  private final List<Predicate> pushed = new ArrayList<>();
+
+  private final List<String> pushedJson = new ArrayList<>();
 
   DeltaFfiScanBuilder(DeltaFfiTable table) {
     this.table = table;
@@ -37,9 +47,30 @@ final class DeltaFfiScanBuilder implements SupportsPushDownRequiredColumns {
     columns = Arrays.stream(requiredSchema.fields()).map(StructField::name).toList();
   }
 
+  /** Hands every translatable predicate to the kernel; Spark still evaluates all of them. */
+  @Override
+  public Predicate[] pushPredicates(Predicate[] predicates) {
+    pushed.clear();
+    pushedJson.clear();
+    for (Predicate predicate : predicates) {
+      Optional<String> json = KernelPredicates.translate(predicate);
+      if (json.isPresent()) {
+        pushed.add(predicate);
+        pushedJson.add(json.get());
+      }
+    }
+    return predicates;
+  }
+
+  @Override
+  public Predicate[] pushedPredicates() {
+    return pushed.toArray(new Predicate[0]);
+  }
+
   @Override
   public Scan build() {
-    DeltaFfiTable.Planned planned = table.planScan(SparkSession.active(), columns);
+    DeltaFfiTable.Planned planned =
+        table.planScan(SparkSession.active(), columns, KernelPredicates.and(pushedJson));
     rejectDeletionVectors(planned.plan().files());
     return new DeltaFfiScan(table, planned);
   }

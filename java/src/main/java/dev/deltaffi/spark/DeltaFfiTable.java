@@ -116,11 +116,17 @@ final class DeltaFfiTable implements SupportsRead {
     return new DeltaFfiScanBuilder(this);
   }
 
-  /** A scan plan and the phase log of the snapshot it was planned on. */
-  record Planned(ScanPlan plan, List<String> snapshotPhaseLog) {}
+  /**
+   * A scan plan, the phase log of the snapshot it was planned on, and the kernel predicate (JSON,
+   * null: none) it was planned with.
+   */
+  record Planned(ScanPlan plan, List<String> snapshotPhaseLog, String predicateJson) {}
 
-  /** Plans a scan of the given top-level columns through the kernel, then frees the snapshot. */
-  Planned planScan(SparkSession spark, List<String> columns) {
+  /**
+   * Plans a scan of the given top-level columns through the kernel, skipping files by the kernel
+   * predicate {@code predicateJson} (null: none), then frees the snapshot.
+   */
+  Planned planScan(SparkSession spark, List<String> columns, String predicateJson) {
     KernelSnapshot current;
     synchronized (this) {
       current = snapshot;
@@ -136,8 +142,9 @@ final class DeltaFfiTable implements SupportsRead {
       snapshotPhases = List.copyOf(current.phaseLog());
     }
     try (KernelSnapshot s = current) {
-      ScanPlan plan = guard(describe(), "plan a scan of", () -> s.planScan(spark, columns));
-      return new Planned(plan, snapshotPhases);
+      ScanPlan plan =
+          guard(describe(), "plan a scan of", () -> s.planScan(spark, columns, predicateJson));
+      return new Planned(plan, snapshotPhases, predicateJson);
     }
   }
 
