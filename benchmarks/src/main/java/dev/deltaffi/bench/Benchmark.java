@@ -205,15 +205,14 @@ public final class Benchmark {
     // Driver heap still used after GC while holding the snapshot and its plan (rough; delta-spark
     // also holds its cached state, in the local block manager; the kernel's native memory is not
     // Java heap and is not counted).
-    long before = usedHeapAfterGc();
+    long before = baselineHeap();
     long ffiHeap;
     try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
       ScanPlan plan = snapshot.planScan(spark, null);
       ffiHeap = usedHeapAfterGc() - before;
       Reference.reachabilityFence(plan);
     }
-    DeltaLog.clearCache();
-    before = usedHeapAfterGc();
+    before = baselineHeap();
     DeltaScan scan =
         DeltaLog.forTableWithSnapshot(spark, table)._2().filesForScan(noFilters, false);
     long deltaHeap = usedHeapAfterGc() - before;
@@ -468,6 +467,13 @@ public final class Benchmark {
   private static long valueSumBelow(long n) {
     long rest = n % 1000;
     return n / 1000 * 499_500 + rest * (rest - 1) / 2;
+  }
+
+  /** Heap used after GC once delta-spark's cached snapshots are gone (unpersisted async). */
+  private static long baselineHeap() throws InterruptedException {
+    DeltaLog.clearCache();
+    Thread.sleep(2000);
+    return usedHeapAfterGc();
   }
 
   private static long usedHeapAfterGc() {

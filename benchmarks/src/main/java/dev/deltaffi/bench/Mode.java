@@ -32,7 +32,7 @@ record Mode(
     return switch (name) {
       case "smoke" -> new Mode(name, 1, 3, 1, 10, 5, 200, 100_000, 10, 50_000, 100, 20, 20);
       case "quick" ->
-          new Mode(name, 1, 5, 3, 100, 50, 20_000, 10_000_000, 100, 1_000_000, 1000, 100, 100);
+          new Mode(name, 1, 5, 3, 100, 50, 20_000, 10_000_000, 100, 1_000_000, 1000, 100, 50);
       case "full" ->
           new Mode(name, 2, 7, 10, 100, 50, 100_000, 10_000_000, 100, 10_000_000, 1000, 200, 300);
       default -> throw new IllegalArgumentException("unknown mode " + name + " (smoke|quick|full)");
