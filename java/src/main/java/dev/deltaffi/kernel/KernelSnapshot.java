@@ -143,20 +143,33 @@ public final class KernelSnapshot implements AutoCloseable {
                 functions.col("add.path"),
                 functions.col("add.size"),
                 functions.col("add.modificationTime"),
-                functions.col("add.deletionVector").isNotNull(),
+                functions.col("add.deletionVector.storageType"),
+                functions.col("add.deletionVector.pathOrInlineDv"),
+                functions.col("add.deletionVector.offset"),
+                functions.col("add.deletionVector.sizeInBytes"),
+                functions.col("add.deletionVector.cardinality"),
                 parsed == null ? functions.struct() : functions.col("add.partitionValues_parsed"));
     for (InternalRow row : PhaseDriver.collect(adds)) {
       InternalRow partitionValues =
-          parsed == null || row.isNullAt(4)
+          parsed == null || row.isNullAt(8)
               ? new GenericInternalRow(0)
-              : row.getStruct(4, ((KernelType.Struct) parsed.type()).fields().size());
+              : row.getStruct(8, ((KernelType.Struct) parsed.type()).fields().size());
+      DeletionVectors.Descriptor deletionVector =
+          row.isNullAt(3)
+              ? null
+              : new DeletionVectors.Descriptor(
+                  row.getUTF8String(3).toString(),
+                  row.getUTF8String(4).toString(),
+                  row.isNullAt(5) ? null : row.getInt(5),
+                  row.getInt(6),
+                  row.getLong(7));
       files.add(
           new ScanFileInfo(
               FileUris.resolve(tableRoot, row.getUTF8String(0).toString()).toString(),
               row.getLong(1),
               row.getLong(2),
               partitionValues.copy(),
-              row.getBoolean(3)));
+              deletionVector));
     }
     return parsed == null ? new KernelType.Struct(List.of()) : (KernelType.Struct) parsed.type();
   }

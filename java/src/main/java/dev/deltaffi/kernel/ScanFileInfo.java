@@ -6,12 +6,13 @@ import org.apache.spark.sql.catalyst.InternalRow;
 /**
  * One live data file. {@code location} is the absolute URI (add.path resolved against the table
  * root); {@code partitionValues} follows ScanPlan.partitionSchema (empty row when unpartitioned);
- * {@code deletionVector} is true when the file carries a deletion vector.
+ * {@code deletionVector} is the file's {@code add.deletionVector} descriptor, null when it has none
+ * (decoded on executors by {@link DeletionVectors#deletedRows}).
  */
 public record ScanFileInfo(
     String location,
     long size,
     long modificationTime,
     InternalRow partitionValues,
-    boolean deletionVector)
+    DeletionVectors.Descriptor deletionVector)
     implements Serializable {}

@@ -1,10 +1,15 @@
 package dev.deltaffi.spark;
 
+import dev.deltaffi.kernel.DeletionVectors;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.BoundReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -17,13 +22,15 @@ import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.apache.spark.util.SerializableConfiguration;
 import scala.Function1;
 import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Runs on executors: reads the files of one partition with the Parquet read function built on the
- * driver and lays each row or batch out in the logical column order.
+ * driver, drops the rows deletion vectors delete, and lays each row or batch out in the logical
+ * column order.
  */
 final class DeltaFfiReaderFactory implements PartitionReaderFactory {
 
@@ -32,18 +39,46 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
   private final StructType readSchema;
   private final boolean columnar;
   private final String table;
+  private final DeletedRows deletedRows;
 
+  /**
+   * The deletion vectors of a scan's files (by URL-encoded path), decoded by the kernel on the
+   * executor that reads the file, through that executor's Hadoop FileSystem. {@code rowIndex} is
+   * the position of Spark's row-index column in the Parquet reader's rows.
+   */
+  record DeletedRows(
+      Broadcast<SerializableConfiguration> hadoopConf,
+      String tableRoot,
+      Map<String, DeletionVectors.Descriptor> descriptors,
+      int rowIndex)
+      implements Serializable {
+
+    /** The sorted deleted row indexes of the file, or null when it has no deletion vector. */
+    long[] of(PartitionedFile file) {
+      DeletionVectors.Descriptor descriptor = descriptors.get(file.urlEncodedPath());
+      return descriptor == null
+          ? null
+          : DeletionVectors.deletedRows(hadoopConf.value().value(), tableRoot, descriptor);
+    }
+  }
+
+  /** {@code deletedRows} is null when no file has a deletion vector; then reads may be columnar. */
   DeltaFfiReaderFactory(
       Function1<PartitionedFile, Iterator<InternalRow>> readFile,
       int[] outputOrdinals,
       StructType readSchema,
       boolean columnar,
-      String table) {
+      String table,
+      DeletedRows deletedRows) {
+    if (columnar && deletedRows != null) {
+      throw new IllegalArgumentException("deletion vectors are applied to rows, not batches");
+    }
     this.readFile = readFile;
     this.outputOrdinals = outputOrdinals;
     this.readSchema = readSchema;
     this.columnar = columnar;
     this.table = table;
+    this.deletedRows = deletedRows;
   }
 
   @Override
@@ -87,6 +122,7 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
     private int nextFile;
     private PartitionedFile file;
     private Iterator<InternalRow> values;
+    private long[] deleted;
     private T current;
 
     FileChainReader(FilePartition partition, Function<Object, T> layout) {
@@ -97,16 +133,24 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
     @Override
     public boolean next() throws IOException {
       try {
-        while (values == null || !values.hasNext()) {
-          closeFile();
-          if (nextFile == files.length) {
-            return false;
+        while (true) {
+          while (values == null || !values.hasNext()) {
+            closeFile();
+            if (nextFile == files.length) {
+              return false;
+            }
+            file = files[nextFile++];
+            deleted = deletedRows == null ? null : deletedRows.of(file);
+            values = readFile.apply(file);
           }
-          file = files[nextFile++];
-          values = readFile.apply(file);
+          Object value = values.next();
+          if (deleted == null
+              || Arrays.binarySearch(deleted, ((InternalRow) value).getLong(deletedRows.rowIndex()))
+                  < 0) {
+            current = layout.apply(value);
+            return true;
+          }
         }
-        current = layout.apply(values.next());
-        return true;
       } catch (Exception e) {
         throw new IOException(
             "Cannot read " + file.urlEncodedPath() + " of " + table + ": " + e.getMessage(), e);
@@ -128,6 +172,7 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
         closeable.close();
       }
       values = null;
+      deleted = null;
     }
   }
 }

@@ -1,10 +1,13 @@
 package dev.deltaffi.spark;
 
+import dev.deltaffi.kernel.DeletionVectors;
 import dev.deltaffi.kernel.ScanFileInfo;
 import dev.deltaffi.kernel.ScanPlan;
+import dev.deltaffi.kernel.ir.KernelType;
 import dev.deltaffi.plan.SparkTypes;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.paths.SparkPath;
@@ -21,8 +24,10 @@ import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.sources.Filter;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
 import scala.Function0;
 import scala.Function1;
 import scala.collection.Iterator;
@@ -31,14 +36,25 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * A planned scan: the kernel's live files, read by Spark's own Parquet reader on the kernel's
  * physical schema, with partition values the kernel typed, then laid out in the logical order.
+ *
+ * <p>Column mapping: the Parquet files are read by physical name (the kernel's physical schema) and
+ * each logical column is taken from its physical one by position, so nested structs keep their
+ * physical field values under the logical names. Deletion vectors: when a file has one, the reader
+ * also asks Spark's Parquet reader for each row's index in its file, and the executor drops the
+ * rows the kernel-decoded vector deletes.
  */
 public final class DeltaFfiScan implements Scan, Batch {
+
+  private static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
 
   private final DeltaFfiTable table;
   private final DeltaFfiTable.Planned planned;
   private final StructType readSchema;
   private final StructType dataSchema;
   private final StructType partitionSchema;
+
+  /** Whether some live file has a deletion vector: rows are then read with their row index. */
+  private final boolean deletionVectors;
 
   /** For each output column, its position in the Parquet reader's row (data, then partition). */
   private final int[] outputOrdinals;
@@ -50,6 +66,7 @@ public final class DeltaFfiScan implements Scan, Batch {
     this.readSchema = SparkTypes.toSpark(plan.logicalSchema());
     this.dataSchema = SparkTypes.toSpark(plan.physicalSchema());
     this.partitionSchema = SparkTypes.toSpark(plan.partitionSchema());
+    this.deletionVectors = plan.files().stream().anyMatch(f -> f.deletionVector() != null);
     this.outputOrdinals = outputOrdinals();
   }
 
@@ -131,7 +148,7 @@ public final class DeltaFfiScan implements Scan, Batch {
                 spark,
                 dataSchema,
                 partitionSchema,
-                dataSchema,
+                requiredSchema(),
                 CollectionConverters.asScala(List.<Filter>of()).toSeq(),
                 scala.collection.immutable.Map$.MODULE$.from(
                     CollectionConverters.asScala(
@@ -140,7 +157,42 @@ public final class DeltaFfiScan implements Scan, Batch {
                             Boolean.toString(columnar)))),
                 spark.sessionState().newHadoopConf());
     return new DeltaFfiReaderFactory(
-        readFile, outputOrdinals, readSchema, columnar, table.describe());
+        readFile, outputOrdinals, readSchema, columnar, table.describe(), deletedRows(spark));
+  }
+
+  /**
+   * The schema asked of the Parquet reader: the physical data columns and, when deletion vectors
+   * are to be applied, Spark's temporary row-index column (filled by Spark's Parquet reader).
+   */
+  private StructType requiredSchema() {
+    return deletionVectors
+        ? dataSchema.add(
+            new StructField(
+                ParquetFileFormat.ROW_INDEX_TEMPORARY_COLUMN_NAME(),
+                DataTypes.LongType,
+                true,
+                org.apache.spark.sql.types.Metadata.empty()))
+        : dataSchema;
+  }
+
+  /** What executors need to drop deleted rows; null when no file has a deletion vector. */
+  private DeltaFfiReaderFactory.DeletedRows deletedRows(SparkSession spark) {
+    if (!deletionVectors) {
+      return null;
+    }
+    HashMap<String, DeletionVectors.Descriptor> descriptors = new HashMap<>();
+    for (ScanFileInfo file : planned.plan().files()) {
+      if (file.deletionVector() != null) {
+        descriptors.put(
+            SparkPath.fromUrlString(file.location()).urlEncoded(), file.deletionVector());
+      }
+    }
+    return new DeltaFfiReaderFactory.DeletedRows(
+        SerializableConfiguration.broadcast(
+            spark.sparkContext(), spark.sessionState().newHadoopConf()),
+        table.tableRoot(),
+        descriptors,
+        dataSchema.size());
   }
 
   private PartitionedFile split(ScanFileInfo file, long start, long length) {
@@ -157,30 +209,37 @@ public final class DeltaFfiScan implements Scan, Batch {
 
   /**
    * Columnar batches when Spark's vectorized reader can produce them for every column, under the
-   * same conditions Spark's own Parquet scan uses.
+   * same conditions Spark's own Parquet scan uses, and when no file has a deletion vector (deleted
+   * rows are dropped row by row).
    */
   private boolean columnar(SparkSession spark) {
     StructType resultSchema = concat(dataSchema, partitionSchema);
     SQLConf conf = SQLConf.get();
-    return new ParquetFileFormat().supportBatch(spark, resultSchema)
+    return !deletionVectors
+        && new ParquetFileFormat().supportBatch(spark, resultSchema)
         && conf.wholeStageEnabled()
         && !WholeStageCodegenExec.isTooManyFields(conf, resultSchema);
   }
 
   /**
-   * Maps each logical output column to the reader's row. Without column mapping the physical name
-   * is the logical one; partition columns come from the kernel-typed partition values.
+   * Maps each logical output column to the reader's row (physical data columns, the row index when
+   * deletion vectors apply, then partition columns). A logical column is found by its physical
+   * name: the field metadata {@code delta.columnMapping.physicalName} under column mapping, else
+   * its own name. Partition columns come from the kernel-typed partition values.
    */
   private int[] outputOrdinals() {
     List<String> dataNames = List.of(dataSchema.fieldNames());
     List<String> partitionNames = List.of(partitionSchema.fieldNames());
+    int partitionStart = dataNames.size() + (deletionVectors ? 1 : 0);
+    List<KernelType.Field> logical = planned.plan().logicalSchema().fields();
     int[] ordinals = new int[readSchema.size()];
     for (int i = 0; i < ordinals.length; i++) {
-      String name = readSchema.fields()[i].name();
+      KernelType.Field field = logical.get(i);
+      String physical = field.metadata().getOrDefault(PHYSICAL_NAME_KEY, field.name());
       ordinals[i] =
-          table.partitionColumns().contains(name)
-              ? dataNames.size() + position(partitionNames, name, "partition")
-              : position(dataNames, name, "physical");
+          table.partitionColumns().contains(field.name())
+              ? partitionStart + position(partitionNames, physical, "partition")
+              : position(dataNames, physical, "physical");
     }
     return ordinals;
   }

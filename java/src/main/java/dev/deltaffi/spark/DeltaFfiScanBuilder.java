@@ -1,6 +1,5 @@
 package dev.deltaffi.spark;
 
-import dev.deltaffi.kernel.ScanFileInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -71,22 +70,6 @@ final class DeltaFfiScanBuilder
   public Scan build() {
     DeltaFfiTable.Planned planned =
         table.planScan(SparkSession.active(), columns, KernelPredicates.and(pushedJson));
-    rejectDeletionVectors(planned.plan().files());
     return new DeltaFfiScan(table, planned);
-  }
-
-  /** Rows a deletion vector removes must never be returned; until DVs are applied, refuse. */
-  private void rejectDeletionVectors(List<ScanFileInfo> files) {
-    files.stream()
-        .filter(ScanFileInfo::deletionVector)
-        .findFirst()
-        .ifPresent(
-            file -> {
-              throw new UnsupportedOperationException(
-                  table.describe()
-                      + " has deletion vectors (e.g. on "
-                      + file.location()
-                      + "); delta-ffi does not support deletion vectors yet");
-            });
   }
 }

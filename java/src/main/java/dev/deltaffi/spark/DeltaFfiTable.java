@@ -3,13 +3,11 @@ package dev.deltaffi.spark;
 import dev.deltaffi.kernel.DeltaKernelException;
 import dev.deltaffi.kernel.KernelSnapshot;
 import dev.deltaffi.kernel.ScanPlan;
-import dev.deltaffi.kernel.ir.KernelType;
 import dev.deltaffi.plan.SparkTypes;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
 import org.apache.spark.sql.connector.catalog.TableCapability;
@@ -28,8 +26,6 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  */
 final class DeltaFfiTable implements SupportsRead {
 
-  private static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
-
   private final ReadOptions readOptions;
   private final String tableRoot;
   private final long version;
@@ -44,7 +40,6 @@ final class DeltaFfiTable implements SupportsRead {
     this.version = snapshot.version();
     this.partitionColumns = List.copyOf(snapshot.partitionColumns());
     this.phaseLog = List.copyOf(snapshot.phaseLog());
-    rejectColumnMapping(snapshot.schema());
     this.schema =
         guard(describe(), "read the schema of", () -> SparkTypes.toSpark(snapshot.schema()));
     this.snapshot = snapshot;
@@ -146,37 +141,6 @@ final class DeltaFfiTable implements SupportsRead {
           guard(describe(), "plan a scan of", () -> s.planScan(spark, columns, predicateJson));
       return new Planned(plan, snapshotPhases, predicateJson);
     }
-  }
-
-  /**
-   * Column mapping stores columns under physical names (and field ids) that the reader must map
-   * back; until that is supported, reading such a table by logical name would return NULLs.
-   */
-  private void rejectColumnMapping(KernelType.Struct struct) {
-    for (KernelType.Field field : struct.fields()) {
-      String physical = field.metadata().get(PHYSICAL_NAME_KEY);
-      if (physical != null && !physical.equals(field.name())) {
-        throw new UnsupportedOperationException(
-            describe()
-                + " uses column mapping (column '"
-                + field.name()
-                + "' is stored as '"
-                + physical
-                + "'); delta-ffi does not support column mapping yet");
-      }
-      nestedStructs(field.type()).forEach(this::rejectColumnMapping);
-    }
-  }
-
-  private static Stream<KernelType.Struct> nestedStructs(KernelType type) {
-    if (type instanceof KernelType.Struct s) {
-      return Stream.of(s);
-    } else if (type instanceof KernelType.Array a) {
-      return nestedStructs(a.element());
-    } else if (type instanceof KernelType.MapType m) {
-      return Stream.concat(nestedStructs(m.key()), nestedStructs(m.value()));
-    }
-    return Stream.empty();
   }
 
   /**

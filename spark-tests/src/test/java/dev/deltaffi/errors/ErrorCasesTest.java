@@ -97,39 +97,6 @@ class ErrorCasesTest {
         "00000000000000000001.json");
   }
 
-  /** Until deletion vectors are applied, reading rows they delete must fail, never return them. */
-  @Test
-  void deletionVectorsAreRefused() {
-    String table = dir.resolve("with-dvs").toString();
-    TestSpark.session()
-        .range(0, 20)
-        .write()
-        .format("delta")
-        .option("delta.enableDeletionVectors", "true")
-        .save(table);
-    TestSpark.session().sql("DELETE FROM delta.`" + table + "` WHERE id % 3 = 0");
-    assertFailsNaming(
-        () -> TestSpark.readUnderTest(table, OptionalLong.empty()).collectAsList(),
-        "with-dvs",
-        "deletion vectors");
-  }
-
-  /** Until physical names are mapped, a column-mapped table must fail, not read NULLs. */
-  @Test
-  void columnMappingIsRefused() {
-    String table = dir.resolve("column-mapped").toString();
-    TestSpark.session()
-        .range(0, 5)
-        .write()
-        .format("delta")
-        .option("delta.columnMapping.mode", "name")
-        .save(table);
-    assertFailsNaming(
-        () -> TestSpark.readUnderTest(table, OptionalLong.empty()).collectAsList(),
-        "column-mapped",
-        "column mapping");
-  }
-
   @Test
   void unknownReaderFeature() throws IOException {
     Path log = Files.createDirectories(dir.resolve("future").resolve("_delta_log"));
