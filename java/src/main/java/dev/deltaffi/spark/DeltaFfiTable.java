@@ -46,17 +46,34 @@ final class DeltaFfiTable implements SupportsRead {
   }
 
   static DeltaFfiTable load(SparkSession spark, ReadOptions options) {
-    KernelSnapshot snapshot =
-        guard(
-            options.describe(),
-            "load",
-            () -> KernelSnapshot.load(spark, options.tableUri(), options.version()));
+    KernelSnapshot snapshot;
+    try {
+      snapshot = loadSnapshot(spark, options);
+    } catch (DeltaKernelException e) {
+      if (options.timestampMillis().isEmpty()) {
+        throw e;
+      }
+      // Name the timestamp as the user wrote it, beside the kernel's account of the range.
+      throw new DeltaTableReadException(
+          "Cannot load " + options.describe() + ": " + e.getMessage(), e);
+    }
     try {
       return new DeltaFfiTable(options, snapshot);
     } catch (RuntimeException e) {
       snapshot.close();
       throw e;
     }
+  }
+
+  private static KernelSnapshot loadSnapshot(SparkSession spark, ReadOptions options) {
+    return guard(
+        options.describe(),
+        "load",
+        () ->
+            options.timestampMillis().isPresent()
+                ? KernelSnapshot.loadAsOf(
+                    spark, options.tableUri(), options.timestampMillis().getAsLong())
+                : KernelSnapshot.load(spark, options.tableUri(), options.version()));
   }
 
   ReadOptions readOptions() {

@@ -1,41 +1,114 @@
 package dev.deltaffi.spark;
 
 import java.io.File;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.text.ParseException;
+import java.text.SimpleDateFormat;
+import java.time.Instant;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.TimeZone;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+import org.apache.spark.unsafe.types.UTF8String;
+import scala.Option;
 
 /**
- * The options of a {@code delta-ffi} read: the table location as a URI and the version to read
- * (empty: latest).
+ * The options of a {@code delta-ffi} read: the table location as a URI and which snapshot to read,
+ * by version or by timestamp (both empty: the latest).
+ *
+ * <p>Time travel follows delta-spark: {@code versionAsOf}, or {@code timestampAsOf} (a Spark
+ * timestamp or date string, in the session time zone), or a location ending in {@code @v<version>}
+ * or {@code @yyyyMMddHHmmssSSS} (session time zone) when no folder of that name exists.
+ *
+ * @param timestampMillis the time to travel to, in milliseconds since the epoch
+ * @param timestampText the timestamp as the user gave it, for messages
  */
-record ReadOptions(String tableUri, OptionalLong version) {
+record ReadOptions(
+    String tableUri, OptionalLong version, OptionalLong timestampMillis, String timestampText) {
 
   static final String PATH = "path";
   static final String VERSION_AS_OF = "versionAsOf";
   static final String TIMESTAMP_AS_OF = "timestampAsOf";
 
+  /** delta-spark's path syntax: {@code ...@v123}. */
+  private static final Pattern VERSION_IN_PATH = Pattern.compile("(.*)@[vV](\\d+)$");
+
+  /** delta-spark's path syntax: {@code ...@yyyyMMddHHmmssSSS}. */
+  private static final Pattern TIMESTAMP_IN_PATH = Pattern.compile("(.*)@(\\d{17})$");
+
   static ReadOptions parse(Map<String, String> options) {
+    return parse(options, ReadOptions::exists);
+  }
+
+  /** Parses the options; {@code exists} tells whether a location (with an {@code @}) exists. */
+  static ReadOptions parse(Map<String, String> options, Predicate<String> exists) {
     CaseInsensitiveStringMap opts = new CaseInsensitiveStringMap(options);
     String path = opts.get(PATH);
     if (path == null || path.isBlank()) {
       throw new IllegalArgumentException(
           "delta-ffi needs the table location: use load(path) or option(\"path\", ...)");
     }
-    if (opts.containsKey(TIMESTAMP_AS_OF)) {
-      throw new UnsupportedOperationException(
-          "delta-ffi does not support timestampAsOf yet (table " + path + "); use versionAsOf");
+    String versionText = opts.get(VERSION_AS_OF);
+    String timestampText = opts.get(TIMESTAMP_AS_OF);
+    String location = path;
+    Matcher version = VERSION_IN_PATH.matcher(path);
+    Matcher timestamp = TIMESTAMP_IN_PATH.matcher(path);
+    boolean versionInPath = version.matches() && !exists.test(path);
+    boolean timestampInPath = !versionInPath && timestamp.matches() && !exists.test(path);
+    if (versionInPath || timestampInPath) {
+      if (versionText != null || timestampText != null) {
+        throw new IllegalArgumentException(
+            "Cannot time travel to Delta table "
+                + path
+                + " both by its path and by the option "
+                + (versionText != null ? VERSION_AS_OF : TIMESTAMP_AS_OF));
+      }
+      if (versionInPath) {
+        location = version.group(1);
+        versionText = version.group(2);
+      } else {
+        location = timestamp.group(1);
+        timestampText = timestamp.group(2);
+      }
     }
-    return new ReadOptions(toUri(path), parseVersion(path, opts.get(VERSION_AS_OF)));
+    if (versionText != null && timestampText != null) {
+      throw new IllegalArgumentException(
+          "Cannot time travel to Delta table "
+              + path
+              + " by both versionAsOf and timestampAsOf: give only one");
+    }
+    OptionalLong millis =
+        timestampText == null
+            ? OptionalLong.empty()
+            : OptionalLong.of(
+                timestampInPath
+                    ? parsePathTimestamp(path, timestampText)
+                    : parseTimestamp(path, timestampText));
+    return new ReadOptions(toUri(location), parseVersion(path, versionText), millis, timestampText);
   }
 
   /** Human-readable "table X at version N" for error messages. */
   String describe() {
     return "Delta table "
         + tableUri
-        + (version.isPresent() ? " at version " + version.getAsLong() : " (latest version)");
+        + (version.isPresent()
+            ? " at version " + version.getAsLong()
+            : timestampMillis.isPresent()
+                ? " as of timestamp "
+                    + timestampText
+                    + " ("
+                    + Instant.ofEpochMilli(timestampMillis.getAsLong())
+                    + ")"
+                : " (latest version)");
   }
 
   private static OptionalLong parseVersion(String path, String value) {
@@ -56,6 +129,51 @@ record ReadOptions(String tableUri, OptionalLong version) {
             + "' for Delta table "
             + path
             + ": expected a version >= 0");
+  }
+
+  /**
+   * A Spark timestamp or date string in the session time zone, as delta-spark casts {@code
+   * timestampAsOf} to a timestamp; milliseconds since the epoch (commit timestamps are in ms).
+   */
+  private static long parseTimestamp(String path, String value) {
+    Option<Object> micros =
+        DateTimeUtils.stringToTimestamp(
+            UTF8String.fromString(value.trim()),
+            DateTimeUtils.getZoneId(SQLConf.get().sessionLocalTimeZone()));
+    if (micros.isEmpty()) {
+      throw new IllegalArgumentException(
+          "Invalid timestampAsOf '"
+              + value
+              + "' for Delta table "
+              + path
+              + ": expected a timestamp such as '2024-01-31 12:00:00' or a date such as"
+              + " '2024-01-31' (in the session time zone)");
+    }
+    return Math.floorDiv((Long) micros.get(), 1000L);
+  }
+
+  /** The {@code @yyyyMMddHHmmssSSS} of a path, in the session time zone as delta-spark reads it. */
+  private static long parsePathTimestamp(String path, String value) {
+    SimpleDateFormat format = new SimpleDateFormat("yyyyMMddHHmmssSSS");
+    format.setLenient(false);
+    format.setTimeZone(
+        TimeZone.getTimeZone(DateTimeUtils.getZoneId(SQLConf.get().sessionLocalTimeZone())));
+    try {
+      return format.parse(value).getTime();
+    } catch (ParseException e) {
+      throw new IllegalArgumentException(
+          "Invalid timestamp '" + value + "' in " + path + ": expected yyyyMMddHHmmssSSS", e);
+    }
+  }
+
+  /** Whether a location exists (a folder really named {@code ...@v1} is read as it is). */
+  private static boolean exists(String location) {
+    try {
+      Path path = new Path(toUri(location));
+      return path.getFileSystem(SparkSession.active().sessionState().newHadoopConf()).exists(path);
+    } catch (IOException | IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /**
