@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use delta_kernel::KernelError;
 
-use crate::machine::snapshot::VersionOutOfRange;
+use crate::machine::snapshot::{TimestampOutOfRange, VersionOutOfRange};
 use jni::errors::ThrowRuntimeExAndDefault;
 use jni::strings::JNIString;
 use jni::{jni_str, Env, EnvUnowned};
@@ -64,7 +64,9 @@ fn exception_class(error: &KernelError) -> &'static jni::strings::JNIStr {
         E::MissingVersion(_) | E::LogHistory(_) => {
             jni_str!("dev/deltaffi/kernel/VersionNotFoundException")
         }
-        E::GenericError { source } if source.is::<VersionOutOfRange>() => {
+        E::GenericError { source }
+            if source.is::<VersionOutOfRange>() || source.is::<TimestampOutOfRange>() =>
+        {
             jni_str!("dev/deltaffi/kernel/VersionNotFoundException")
         }
         E::Unsupported(_) | E::InvalidProtocol(_) | E::InvalidColumnMappingMode(_) => {

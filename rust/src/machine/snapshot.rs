@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use delta_kernel::engine::plans::PlanBasedEngine;
-use delta_kernel::history_manager::{latest_version_as_of, HistoryCommitType};
+use delta_kernel::history_manager::{get_earliest_commit, latest_version_as_of, HistoryCommitType};
 use delta_kernel::{KernelError, KernelResult, Snapshot, SnapshotRef, Version};
 
 use super::Machine;
@@ -48,6 +48,37 @@ impl std::fmt::Display for VersionOutOfRange {
 
 impl std::error::Error for VersionOutOfRange {}
 
+/// A requested timestamp outside the table's history; times are milliseconds since the epoch.
+#[derive(Debug)]
+pub struct TimestampOutOfRange {
+    pub requested: i64,
+    /// The earliest version that can be read and its commit time, when the request is before it.
+    pub earliest_at: Option<(Version, i64)>,
+    pub latest_at: (Version, i64),
+}
+
+impl std::fmt::Display for TimestampOutOfRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (latest, latest_ms) = self.latest_at;
+        match self.earliest_at {
+            Some((earliest, earliest_ms)) => write!(
+                f,
+                "timestamp {} ms is before the earliest readable commit: versions {earliest} \
+                 (committed at {earliest_ms} ms) to {latest} (committed at {latest_ms} ms) exist",
+                self.requested
+            ),
+            None => write!(
+                f,
+                "timestamp {} ms is after the latest commit: version {latest}, committed at \
+                 {latest_ms} ms",
+                self.requested
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TimestampOutOfRange {}
+
 /// Starts building the snapshot of the table at `table_root`.
 pub fn start(table_root: String, travel: TimeTravel) -> KernelResult<Machine<SnapshotRef>> {
     Machine::start(move |executor, _| {
@@ -68,8 +99,40 @@ pub fn start(table_root: String, travel: TimeTravel) -> KernelResult<Machine<Sna
             },
             TimeTravel::Timestamp(millis) => {
                 let latest = builder.build(&engine)?;
-                let commit =
-                    latest_version_as_of(&latest, &engine, millis, HistoryCommitType::Recreatable)?;
+                let latest_at = (latest.version(), latest.get_timestamp(&engine)?);
+                let out_of_range = |earliest_at| {
+                    KernelError::generic_err(TimestampOutOfRange {
+                        requested: millis,
+                        earliest_at,
+                        latest_at,
+                    })
+                };
+                // Like Delta, a timestamp after the latest commit is an error, not the latest.
+                if millis > latest_at.1 {
+                    return Err(out_of_range(None));
+                }
+                let commit = match latest_version_as_of(
+                    &latest,
+                    &engine,
+                    millis,
+                    HistoryCommitType::Recreatable,
+                ) {
+                    Err(KernelError::LogHistory(_)) => {
+                        let log_root = latest.table_root().join("_delta_log/")?;
+                        let earliest = get_earliest_commit(
+                            &engine,
+                            &log_root,
+                            None,
+                            HistoryCommitType::Recreatable,
+                        )?;
+                        let earliest_at = Snapshot::builder_for(&table_root)
+                            .at_version(earliest)
+                            .build(&engine)?
+                            .get_timestamp(&engine)?;
+                        return Err(out_of_range(Some((earliest, earliest_at))));
+                    }
+                    other => other?,
+                };
                 if commit.version == latest.version() {
                     return Ok(latest);
                 }

@@ -146,8 +146,21 @@ class TimeTravelTest {
                     .collect(),
             table,
             utc(at(0, -60)),
-            "out of range");
+            "before the earliest readable commit",
+            "versions 0");
     System.out.println(messageChain(failure));
+  }
+
+  @Test
+  void timestampAfterTheLatestCommitNamesTheLatest() {
+    // Like delta-spark, a time after the last commit is refused rather than read as the latest.
+    assertFailsNaming(
+        () ->
+            read(TestSpark.FORMAT_UNDER_TEST, table, Map.of("timestampAsOf", utc(at(3, 60))))
+                .collect(),
+        table,
+        "after the latest commit",
+        "version 3");
   }
 
   @Test
