@@ -28,14 +28,11 @@ import org.apache.spark.sql.Row;
  * corpus's expected rows follow a reader choice this project does not make.
  *
  * <p>A case is deferred when its table needs a feature whose read semantics are not implemented
- * yet, seen either in the table's log (reader features, column mapping mode, deletion vectors on
- * files, compacted log files) or in what the case says it {@code covers}. A table that merely
- * allows deletion vectors but has none on its files is read normally.
+ * yet, seen either in the table's log (reader features, compacted log files) or in what the case
+ * says it {@code covers}. Deletion vectors and column mapping (name and id modes) are read.
  */
 final class CorpusClassifier {
 
-  private static final String DELETION_VECTORS = "deletion vectors";
-  private static final String COLUMN_MAPPING = "column mapping";
   private static final String TYPE_WIDENING = "type widening";
   private static final String V2_CHECKPOINTS = "v2 checkpoints / sidecars";
   private static final String TIMESTAMP_NTZ = "timestamp_ntz";
@@ -44,7 +41,6 @@ final class CorpusClassifier {
 
   private static final Map<String, String> DEFERRED_READER_FEATURES =
       Map.of(
-          "columnMapping", COLUMN_MAPPING,
           "typeWidening", TYPE_WIDENING,
           "typeWidening-preview", TYPE_WIDENING,
           "v2Checkpoint", V2_CHECKPOINTS,
@@ -56,9 +52,6 @@ final class CorpusClassifier {
   private static final Map<Pattern, String> DEFERRED_SUBJECTS = new LinkedHashMap<>();
 
   static {
-    // Only spelled out: "DV" also appears in cases that merely allow them ("without DV").
-    DEFERRED_SUBJECTS.put(words("deletion vectors?"), DELETION_VECTORS);
-    DEFERRED_SUBJECTS.put(words("column mapping"), COLUMN_MAPPING);
     DEFERRED_SUBJECTS.put(words("type widening"), TYPE_WIDENING);
     DEFERRED_SUBJECTS.put(words("v2 checkpoints?|sidecars?"), V2_CHECKPOINTS);
     DEFERRED_SUBJECTS.put(words("timestamp_ntz"), TIMESTAMP_NTZ);
@@ -89,9 +82,11 @@ final class CorpusClassifier {
   /**
    * Tables whose Hadoop checksum sidecars ({@code .name.crc}, not part of a Delta table) are stale:
    * the checkpoint was rewritten after its sidecar, so Hadoop's local file system rejects it. They
-   * are read from a copy without the sidecars.
+   * are read from a copy without the sidecars. In {@code cdf-column-mapping-name-mode-3-7} the
+   * first commit's sidecar is stale.
    */
-  private static final Set<String> STALE_HADOOP_CHECKSUMS = Set.of("golden/checkpoint");
+  private static final Set<String> STALE_HADOOP_CHECKSUMS =
+      Set.of("golden/checkpoint", "kernel-data/cdf-column-mapping-name-mode-3-7");
 
   private CorpusClassifier() {}
 
@@ -168,18 +163,6 @@ final class CorpusClassifier {
       if (reason != null) {
         reasons.add(reason);
       }
-    }
-    String mode =
-        action
-            .path("metaData")
-            .path("configuration")
-            .path("delta.columnMapping.mode")
-            .asText("none");
-    if (!mode.equals("none")) {
-      reasons.add(COLUMN_MAPPING);
-    }
-    if (action.path("add").hasNonNull("deletionVector")) {
-      reasons.add(DELETION_VECTORS);
     }
     return reasons;
   }
