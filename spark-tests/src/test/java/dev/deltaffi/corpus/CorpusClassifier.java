@@ -34,8 +34,6 @@ import org.apache.spark.sql.Row;
 final class CorpusClassifier {
 
   private static final String TYPE_WIDENING = "type widening";
-  private static final String V2_CHECKPOINTS = "v2 checkpoints / sidecars";
-  private static final String TIMESTAMP_NTZ = "timestamp_ntz";
   private static final String VARIANT = "variant";
   private static final String LOG_COMPACTION = "log compaction files";
 
@@ -43,8 +41,6 @@ final class CorpusClassifier {
       Map.of(
           "typeWidening", TYPE_WIDENING,
           "typeWidening-preview", TYPE_WIDENING,
-          "v2Checkpoint", V2_CHECKPOINTS,
-          "timestampNtz", TIMESTAMP_NTZ,
           "variantType", VARIANT,
           "variantType-preview", VARIANT,
           "variantShredding-preview", VARIANT);
@@ -53,12 +49,9 @@ final class CorpusClassifier {
 
   static {
     DEFERRED_SUBJECTS.put(words("type widening"), TYPE_WIDENING);
-    DEFERRED_SUBJECTS.put(words("v2 checkpoints?|sidecars?"), V2_CHECKPOINTS);
-    DEFERRED_SUBJECTS.put(words("timestamp_ntz"), TIMESTAMP_NTZ);
     DEFERRED_SUBJECTS.put(words("variant"), VARIANT);
     DEFERRED_SUBJECTS.put(words("row tracking"), "row tracking");
     DEFERRED_SUBJECTS.put(words("log compaction|compacted"), LOG_COMPACTION);
-    DEFERRED_SUBJECTS.put(words("in-commit timestamps?"), "in-commit timestamps");
     DEFERRED_SUBJECTS.put(words("timestampAsOf"), "time travel by timestamp");
   }
 
