@@ -30,7 +30,7 @@ record Mode(
 
   static Mode named(String name) {
     return switch (name) {
-      case "smoke" -> new Mode(name, 1, 3, 1, 10, 5, 200, 100_000, 10, 50_000, 100, 20, 20);
+      case "smoke" -> new Mode(name, 0, 2, 1, 10, 5, 200, 100_000, 10, 50_000, 100, 20, 10);
       case "quick" ->
           new Mode(name, 1, 5, 3, 100, 50, 20_000, 10_000_000, 100, 1_000_000, 1000, 100, 50);
       case "full" ->
