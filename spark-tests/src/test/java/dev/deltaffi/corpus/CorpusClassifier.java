@@ -28,14 +28,13 @@ import org.apache.spark.sql.Row;
  * corpus's expected rows follow a reader choice this project does not make.
  *
  * <p>A case is deferred when its table needs a feature whose read semantics are not implemented
- * yet, seen either in the table's log (reader features, compacted log files) or in what the case
+ * yet, seen either in the table's log (reader features) or in what the case
  * says it {@code covers}. Deletion vectors and column mapping (name and id modes) are read.
  */
 final class CorpusClassifier {
 
   private static final String TYPE_WIDENING = "type widening";
   private static final String VARIANT = "variant";
-  private static final String LOG_COMPACTION = "log compaction files";
 
   private static final Map<String, String> DEFERRED_READER_FEATURES =
       Map.of(
@@ -51,7 +50,6 @@ final class CorpusClassifier {
     DEFERRED_SUBJECTS.put(words("type widening"), TYPE_WIDENING);
     DEFERRED_SUBJECTS.put(words("variant"), VARIANT);
     DEFERRED_SUBJECTS.put(words("row tracking"), "row tracking");
-    DEFERRED_SUBJECTS.put(words("log compaction|compacted"), LOG_COMPACTION);
     DEFERRED_SUBJECTS.put(words("timestampAsOf"), "time travel by timestamp");
   }
 
@@ -139,9 +137,6 @@ final class CorpusClassifier {
     }
     for (Path file : list(log)) {
       String name = file.getFileName().toString();
-      if (name.endsWith(".compacted.json")) {
-        reasons.add(LOG_COMPACTION);
-      }
       if (name.endsWith(".json")) {
         actions(file).forEach(action -> reasons.addAll(deferredBy(action)));
       }
