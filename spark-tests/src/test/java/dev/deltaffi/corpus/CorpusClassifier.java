@@ -28,8 +28,8 @@ import org.apache.spark.sql.Row;
  * corpus's expected rows follow a reader choice this project does not make.
  *
  * <p>A case is deferred when its table needs a feature whose read semantics are not implemented
- * yet, seen either in the table's log (reader features) or in what the case
- * says it {@code covers}. Deletion vectors and column mapping (name and id modes) are read.
+ * yet, seen either in the table's log (reader features) or in what the case says it {@code covers}.
+ * Deletion vectors and column mapping (name and id modes) are read.
  */
 final class CorpusClassifier {
 
