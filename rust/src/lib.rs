@@ -68,6 +68,14 @@ const LATEST: jint = 0;
 const AT_VERSION: jint = 1;
 const AS_OF_TIMESTAMP: jint = 2;
 
+/// The snapshot owned by `handle`.
+fn snapshot_of(handle: jlong) -> Result<delta_kernel::SnapshotRef, Failure> {
+    match handles::get(handle)?.as_ref() {
+        Handle::Snapshot { snapshot, .. } => Ok(snapshot.clone()),
+        _ => Err(Failure::Usage(format!("handle {handle} is not a snapshot"))),
+    }
+}
+
 /// Registers a started machine under a new handle; a failure to start names `context`.
 fn register_machine<T: 'static>(
     machine: delta_kernel::KernelResult<machine::Machine<T>>,
@@ -131,10 +139,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startScan<'local>(
     predicate_json: JString<'local>,
 ) -> jlong {
     entry(&mut env, |env| {
-        let owner = handles::get(snapshot)?;
-        let Handle::Snapshot { snapshot, .. } = owner.as_ref() else {
-            return Err(Failure::Usage("startScan needs a snapshot handle".into()));
-        };
+        let snapshot = snapshot_of(snapshot)?;
         let columns = if columns.is_null() {
             None
         } else {
@@ -283,10 +288,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_snapshotVersion<'lo
     handle: jlong,
 ) -> jlong {
     entry(&mut env, |_| {
-        let owner = handles::get(handle)?;
-        let Handle::Snapshot { snapshot, .. } = owner.as_ref() else {
-            return Err(Failure::Usage("not a snapshot handle".into()));
-        };
+        let snapshot = snapshot_of(handle)?;
         i64::try_from(snapshot.version()).map_err(|_| Failure::Usage("version overflow".into()))
     })
 }
@@ -298,10 +300,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_tableRoot<'local>(
     handle: jlong,
 ) -> JString<'local> {
     entry(&mut env, |env| {
-        let owner = handles::get(handle)?;
-        let Handle::Snapshot { snapshot, .. } = owner.as_ref() else {
-            return Err(Failure::Usage("not a snapshot handle".into()));
-        };
+        let snapshot = snapshot_of(handle)?;
         Ok(env.new_string(snapshot.table_root().as_str())?)
     })
 }
@@ -313,11 +312,8 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_partitionColumns<'l
     handle: jlong,
 ) -> JObjectArray<'local> {
     entry(&mut env, |env| {
-        let owner = handles::get(handle)?;
-        let Handle::Snapshot { snapshot, .. } = owner.as_ref() else {
-            return Err(Failure::Usage("not a snapshot handle".into()));
-        };
-        string_array(env, &machine::snapshot::partition_columns(snapshot))
+        let snapshot = snapshot_of(handle)?;
+        string_array(env, &machine::snapshot::partition_columns(&snapshot))
     })
 }
 
