@@ -14,7 +14,7 @@ use jni::{jni_str, Env, EnvUnowned};
 use bridge::handles::{self, Handle, PhaseView};
 use bridge::{entry, Failure};
 use delta_kernel::{KernelError, Version};
-use machine::snapshot::TimeTravel;
+use machine::snapshot::{Replay, TimeTravel};
 use visit::JavaVisitor;
 
 /// The message of a panic payload.
@@ -113,9 +113,19 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startSnapshot<'loca
     table_root: JString<'local>,
     travel_kind: jint,
     travel_value: jlong,
+    in_process_io: JObject<'local>,
 ) -> jlong {
     entry(&mut env, |env| {
         let table_root = java_string(env, &table_root)?;
+        let replay = if in_process_io.is_null() {
+            Replay::Phases
+        } else {
+            Replay::InProcess(bridge::jvm_store::in_process_engine(
+                env,
+                &in_process_io,
+                &table_root,
+            )?)
+        };
         let travel = match travel_kind {
             LATEST => TimeTravel::Latest,
             AT_VERSION => TimeTravel::Version(
@@ -126,7 +136,10 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startSnapshot<'loca
             other => return Err(Failure::Usage(format!("unknown time travel kind {other}"))),
         };
         let context = machine_context(&table_root, travel);
-        register_machine(machine::snapshot::start(table_root, travel), context)
+        register_machine(
+            machine::snapshot::start(table_root, travel, replay),
+            context,
+        )
     })
 }
 

@@ -20,7 +20,46 @@ use std::thread::JoinHandle;
 
 use delta_kernel::plans::{Operation, Plan, PlanExecutor, PlanResult};
 use delta_kernel::{KernelError, KernelResult};
+use once_cell::sync::OnceCell;
 use parking_lot::Mutex;
+
+/// Functions every kernel thread runs when it starts and just before it ends. The JNI bridge uses
+/// them to attach the thread to the JVM once for its whole life: the engine's results are pulled
+/// on this thread through callbacks into Java, which would otherwise attach and detach it (and
+/// create a `java.lang.Thread`) on every call.
+#[derive(Clone, Copy)]
+pub struct ThreadHooks {
+    pub start: fn(),
+    pub end: fn(),
+}
+
+static THREAD_HOOKS: OnceCell<ThreadHooks> = OnceCell::new();
+
+/// Installs the hooks for kernel threads started from now on; the first installation wins.
+pub fn set_thread_hooks(hooks: ThreadHooks) {
+    let _ = THREAD_HOOKS.set(hooks);
+}
+
+/// Runs the end hook when the kernel thread finishes, even by a panic.
+struct HookedThread(Option<ThreadHooks>);
+
+impl HookedThread {
+    fn enter() -> Self {
+        let hooks = THREAD_HOOKS.get().copied();
+        if let Some(hooks) = hooks {
+            (hooks.start)();
+        }
+        HookedThread(hooks)
+    }
+}
+
+impl Drop for HookedThread {
+    fn drop(&mut self) {
+        if let Some(hooks) = self.0 {
+            (hooks.end)();
+        }
+    }
+}
 
 /// What the kernel waits on. A machine is always in exactly one phase until it is finished.
 pub enum Phase<T> {
@@ -154,6 +193,7 @@ impl<T: Send + 'static> Machine<T> {
         let worker = std::thread::Builder::new()
             .name("delta-ffi-kernel".to_string())
             .spawn(move || {
+                let _hooked = HookedThread::enter();
                 let result = call(executor, &side);
                 // The engine may already be gone; then nobody wants the result.
                 let _ = side.phases.send(result.map(Phase::Terminus));
@@ -398,6 +438,7 @@ mod tests {
         let error = super::snapshot::start(
             "file:///no/such/table/".to_string(),
             super::snapshot::TimeTravel::Latest,
+            super::snapshot::Replay::Phases,
         )
         .err()
         .expect("a missing local path is refused");
@@ -413,6 +454,7 @@ mod tests {
         let mut machine = super::snapshot::start(
             "s3://bucket/no/such/table/".to_string(),
             super::snapshot::TimeTravel::Latest,
+            super::snapshot::Replay::Phases,
         )
         .unwrap();
         for _ in 0..10 {

@@ -1,11 +1,13 @@
-//! Snapshot construction as a phase machine: the kernel's own `Snapshot` builder, run against a
-//! plan-based engine whose every listing, read and replay plan becomes a Consume phase.
+//! Snapshot construction as a phase machine: the kernel's own `Snapshot` builder, run either
+//! against a plan-based engine whose every listing, read and replay plan becomes a Consume phase,
+//! or against an engine the caller provides, which replays the log in process (no phase but the
+//! Terminus).
 
 use std::sync::Arc;
 
 use delta_kernel::engine::plans::PlanBasedEngine;
 use delta_kernel::history_manager::{get_earliest_commit, latest_version_as_of, HistoryCommitType};
-use delta_kernel::{KernelError, KernelResult, Snapshot, SnapshotRef, Version};
+use delta_kernel::{Engine, KernelError, KernelResult, Snapshot, SnapshotRef, Version};
 
 use super::Machine;
 
@@ -79,69 +81,85 @@ impl std::fmt::Display for TimestampOutOfRange {
 
 impl std::error::Error for TimestampOutOfRange {}
 
+/// Where the kernel's log replay runs.
+pub enum Replay {
+    /// Every operation is a Consume phase for the engine to execute.
+    Phases,
+    /// This engine executes everything itself.
+    InProcess(Arc<dyn Engine>),
+}
+
 /// Starts building the snapshot of the table at `table_root`.
-pub fn start(table_root: String, travel: TimeTravel) -> KernelResult<Machine<SnapshotRef>> {
+pub fn start(
+    table_root: String,
+    travel: TimeTravel,
+    replay: Replay,
+) -> KernelResult<Machine<SnapshotRef>> {
     Machine::start(move |executor, _| {
-        let engine = PlanBasedEngine::new(None, executor);
-        let builder = Snapshot::builder_for(&table_root);
-        match travel {
-            TimeTravel::Latest => builder.build(&engine),
-            TimeTravel::Version(version) => match builder.at_version(version).build(&engine) {
-                Err(KernelError::MissingVersion(_)) => {
-                    // Say which versions exist: the kernel only names the one it missed.
-                    let latest = Snapshot::builder_for(&table_root).build(&engine)?.version();
-                    Err(KernelError::generic_err(VersionOutOfRange {
-                        requested: version,
-                        latest,
-                    }))
-                }
-                other => other,
-            },
-            TimeTravel::Timestamp(millis) => {
-                let latest = builder.build(&engine)?;
-                let latest_at = (latest.version(), latest.get_timestamp(&engine)?);
-                let out_of_range = |earliest_at| {
-                    KernelError::generic_err(TimestampOutOfRange {
-                        requested: millis,
-                        earliest_at,
-                        latest_at,
-                    })
-                };
-                // Like Delta, a timestamp after the latest commit is an error, not the latest.
-                if millis > latest_at.1 {
-                    return Err(out_of_range(None));
-                }
-                let commit = match latest_version_as_of(
-                    &latest,
-                    &engine,
-                    millis,
-                    HistoryCommitType::Recreatable,
-                ) {
+        let engine: Arc<dyn Engine> = match replay {
+            Replay::Phases => Arc::new(PlanBasedEngine::new(None, executor)),
+            Replay::InProcess(engine) => engine,
+        };
+        build(engine.as_ref(), &table_root, travel)
+    })
+}
+
+fn build(engine: &dyn Engine, table_root: &str, travel: TimeTravel) -> KernelResult<SnapshotRef> {
+    let builder = Snapshot::builder_for(table_root);
+    match travel {
+        TimeTravel::Latest => builder.build(engine),
+        TimeTravel::Version(version) => match builder.at_version(version).build(engine) {
+            Err(KernelError::MissingVersion(_)) => {
+                // Say which versions exist: the kernel only names the one it missed.
+                let latest = Snapshot::builder_for(table_root).build(engine)?.version();
+                Err(KernelError::generic_err(VersionOutOfRange {
+                    requested: version,
+                    latest,
+                }))
+            }
+            other => other,
+        },
+        TimeTravel::Timestamp(millis) => {
+            let latest = builder.build(engine)?;
+            let latest_at = (latest.version(), latest.get_timestamp(engine)?);
+            let out_of_range = |earliest_at| {
+                KernelError::generic_err(TimestampOutOfRange {
+                    requested: millis,
+                    earliest_at,
+                    latest_at,
+                })
+            };
+            // Like Delta, a timestamp after the latest commit is an error, not the latest.
+            if millis > latest_at.1 {
+                return Err(out_of_range(None));
+            }
+            let commit =
+                match latest_version_as_of(&latest, engine, millis, HistoryCommitType::Recreatable)
+                {
                     Err(KernelError::LogHistory(_)) => {
                         let log_root = latest.table_root().join("_delta_log/")?;
                         let earliest = get_earliest_commit(
-                            &engine,
+                            engine,
                             &log_root,
                             None,
                             HistoryCommitType::Recreatable,
                         )?;
-                        let earliest_at = Snapshot::builder_for(&table_root)
+                        let earliest_at = Snapshot::builder_for(table_root)
                             .at_version(earliest)
-                            .build(&engine)?
-                            .get_timestamp(&engine)?;
+                            .build(engine)?
+                            .get_timestamp(engine)?;
                         return Err(out_of_range(Some((earliest, earliest_at))));
                     }
                     other => other?,
                 };
-                if commit.version == latest.version() {
-                    return Ok(latest);
-                }
-                Snapshot::builder_for(&table_root)
-                    .at_version(commit.version)
-                    .build(&engine)
+            if commit.version == latest.version() {
+                return Ok(latest);
             }
+            Snapshot::builder_for(table_root)
+                .at_version(commit.version)
+                .build(engine)
         }
-    })
+    }
 }
 
 /// Logical partition column names of a snapshot, in table order.

@@ -69,7 +69,7 @@ public final class BridgeProbe {
     List<Step> steps = new ArrayList<>();
     long start = System.nanoTime();
     try (NativeHandle machine =
-        new NativeHandle(NativeKernel.startSnapshot(root, NativeKernel.LATEST, 0))) {
+        new NativeHandle(NativeKernel.startSnapshot(root, NativeKernel.LATEST, 0, null))) {
       long id = machine.id();
       while (NativeKernel.phaseKind(id) != NativeKernel.TERMINUS) {
         IrBuilder ir = new IrBuilder();

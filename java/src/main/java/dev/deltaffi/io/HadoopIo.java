@@ -91,6 +91,14 @@ public final class HadoopIo {
     int slash = url.lastIndexOf('/');
     String directoryUrl = url.substring(0, slash + 1);
     String after = url.substring(slash + 1);
+    return filesIn(directoryUrl).stream()
+        .filter(s -> s.getPath().getName().compareTo(after) > 0)
+        .map(s -> fileMeta(directoryUrl + s.getPath().getName(), s))
+        .toList();
+  }
+
+  /** The files (not directories) directly in a directory, sorted by name; none if it is missing. */
+  private List<FileStatus> filesIn(String directoryUrl) throws IOException {
     FileStatus[] statuses;
     try {
       statuses = fileSystem(directoryUrl).listStatus(path(directoryUrl));
@@ -99,22 +107,45 @@ public final class HadoopIo {
     }
     return Arrays.stream(statuses)
         .filter(FileStatus::isFile)
-        .filter(s -> s.getPath().getName().compareTo(after) > 0)
         .sorted(Comparator.comparing(s -> s.getPath().getName()))
-        .map(s -> fileMeta(directoryUrl + s.getPath().getName(), s))
         .toList();
   }
 
-  private byte[] readSlice(IoOperation.FileSlice slice) throws IOException {
-    FileSystem fs = fileSystem(slice.url());
-    try (FSDataInputStream in = fs.open(path(slice.url()))) {
-      long length =
-          slice.length() >= 0
-              ? slice.length()
-              : fs.getFileStatus(path(slice.url())).getLen() - slice.offset();
+  // The in-process log replay's object store (rust/src/bridge/jvm_store.rs) calls the three
+  // methods below from native threads. A FileNotFoundException means a missing file.
+
+  /** A file's {size, modification time in ms}. */
+  public long[] status(String url) throws IOException {
+    FileStatus status = fileSystem(url).getFileStatus(path(url));
+    return new long[] {status.getLen(), status.getModificationTime()};
+  }
+
+  /** {@code length} bytes of a file from {@code offset}. */
+  public byte[] read(String url, long offset, long length) throws IOException {
+    try (FSDataInputStream in = fileSystem(url).open(path(url))) {
       byte[] bytes = new byte[Math.toIntExact(length)];
-      in.readFully(slice.offset(), bytes);
+      in.readFully(offset, bytes);
       return bytes;
+    }
+  }
+
+  /**
+   * The files directly in a directory, sorted by name, as {names (String[]), sizes (long[]),
+   * modification times in ms (long[])}: one JNI call for the whole listing.
+   */
+  public Object[] listDirectory(String directoryUrl) throws IOException {
+    List<FileStatus> files = filesIn(directoryUrl);
+    return new Object[] {
+      files.stream().map(s -> s.getPath().getName()).toArray(String[]::new),
+      files.stream().mapToLong(FileStatus::getLen).toArray(),
+      files.stream().mapToLong(FileStatus::getModificationTime).toArray()
+    };
+  }
+
+  private byte[] readSlice(IoOperation.FileSlice slice) throws IOException {
+    try {
+      long length = slice.length() >= 0 ? slice.length() : status(slice.url())[0] - slice.offset();
+      return read(slice.url(), slice.offset(), length);
     } catch (FileNotFoundException e) {
       return null;
     }

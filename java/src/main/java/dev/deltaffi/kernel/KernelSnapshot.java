@@ -22,6 +22,18 @@ import org.apache.spark.sql.functions;
  * Spark source: nothing outside this package touches the natives.
  */
 public final class KernelSnapshot implements AutoCloseable {
+  /**
+   * Session setting: where the kernel replays the log to build a snapshot. {@code in-process} (the
+   * default): the kernel reads the log files itself through Hadoop FileSystem and decodes them
+   * natively, which costs milliseconds; the replay reads only the protocol and metadata columns of
+   * a checkpoint, so it stays small for any table. {@code spark}: every listing, read and replay
+   * plan is a phase the Java side executes, plans as Spark jobs.
+   */
+  public static final String LOG_REPLAY_CONF = "spark.deltaffi.snapshot.logReplay";
+
+  public static final String IN_PROCESS = "in-process";
+  public static final String SPARK = "spark";
+
   private final NativeHandle handle;
   private final String tableRoot;
   private final long version;
@@ -57,8 +69,17 @@ public final class KernelSnapshot implements AutoCloseable {
   private static KernelSnapshot load(
       SparkSession spark, String tableUri, int travelKind, long travelValue) {
     String root = tableUri.endsWith("/") ? tableUri : tableUri + "/";
+    String replay = spark.conf().get(LOG_REPLAY_CONF, IN_PROCESS);
+    HadoopIo inProcessIo =
+        switch (replay) {
+          case IN_PROCESS -> hadoopIo(spark);
+          case SPARK -> null;
+          default ->
+              throw new IllegalArgumentException(
+                  LOG_REPLAY_CONF + " must be " + IN_PROCESS + " or " + SPARK + ", not " + replay);
+        };
     try (NativeHandle machine =
-        new NativeHandle(NativeKernel.startSnapshot(root, travelKind, travelValue))) {
+        new NativeHandle(NativeKernel.startSnapshot(root, travelKind, travelValue, inProcessIo))) {
       NativeHandle snapshot =
           driver(spark)
               .run(
@@ -181,10 +202,12 @@ public final class KernelSnapshot implements AutoCloseable {
 
   private static PhaseDriver driver(SparkSession spark) {
     PlanRunner plans = new PlanTranslator(spark);
-    return new PhaseDriver(
-        new HadoopIo(
-            ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().newHadoopConf()),
-        plans);
+    return new PhaseDriver(hadoopIo(spark), plans);
+  }
+
+  private static HadoopIo hadoopIo(SparkSession spark) {
+    return new HadoopIo(
+        ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().newHadoopConf());
   }
 
   @Override

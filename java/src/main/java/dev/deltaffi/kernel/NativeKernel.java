@@ -1,5 +1,6 @@
 package dev.deltaffi.kernel;
 
+import dev.deltaffi.io.HadoopIo;
 import dev.deltaffi.kernel.ir.KernelVisitor;
 
 /** The natives, and nothing else; only this package calls them. Handles are registry ids. */
@@ -22,8 +23,13 @@ final class NativeKernel {
   static final int AT_VERSION = 1;
   static final int AS_OF_TIMESTAMP = 2;
 
-  /** Starts a snapshot machine; travelKind is LATEST, AT_VERSION or AS_OF_TIMESTAMP (millis). */
-  static native long startSnapshot(String tableRoot, int travelKind, long travelValue);
+  /**
+   * Starts a snapshot machine; travelKind is LATEST, AT_VERSION or AS_OF_TIMESTAMP (millis). With
+   * {@code inProcessIo} the kernel replays the log itself, reading through it (the machine has no
+   * Consume phase); with null every read and replay plan is a Consume phase.
+   */
+  static native long startSnapshot(
+      String tableRoot, int travelKind, long travelValue, HadoopIo inProcessIo);
 
   /**
    * Starts a scan machine on a snapshot handle; columns null means all; predicateJson (nullable) is

@@ -1,0 +1,326 @@
+//! In-process log replay: the kernel's own Arrow engine (JSON and Parquet decoding, expression
+//! evaluation) over an object store whose every listing and read is a call into the Java side's
+//! Hadoop FileSystem. Small plans (a snapshot's log listing and protocol/metadata replay) then cost
+//! a few JNI calls instead of a Spark job each, and I/O stays engine-controlled.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use delta_kernel::object_store::path::Path;
+use delta_kernel::object_store::{
+    self, CopyOptions, GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload,
+    ObjectMeta, ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult,
+};
+use delta_kernel::{Engine, KernelError, KernelResult};
+use delta_kernel_default_engine::executor::tokio::TokioMultiThreadExecutor;
+use delta_kernel_default_engine::DefaultEngine;
+use futures::stream::{self, BoxStream, StreamExt};
+use jni::objects::{JByteArray, JLongArray, JObject, JObjectArray, JString, JValue};
+use jni::refs::Global;
+use jni::{jni_sig, jni_str, Env, JavaVM};
+use once_cell::sync::OnceCell;
+use url::Url;
+
+use super::jvm_thread;
+
+const STORE_NAME: &str = "delta-ffi Hadoop FileSystem";
+
+/// The runtime the engine's I/O tasks run on, shared by all engines; its threads live attached to
+/// the JVM, like kernel threads.
+fn io_runtime() -> KernelResult<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceCell<tokio::runtime::Runtime> = OnceCell::new();
+    RUNTIME.get_or_try_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("delta-ffi-io")
+            .on_thread_start(jvm_thread::attach_as_daemon)
+            .on_thread_stop(jvm_thread::detach)
+            .build()
+            .map_err(|e| KernelError::generic(format!("cannot start the I/O runtime: {e}")))
+    })
+}
+
+/// A kernel engine for the table at `table_root` whose I/O goes through `hadoop_io`, a
+/// `dev.deltaffi.io.HadoopIo`.
+pub fn in_process_engine(
+    env: &Env,
+    hadoop_io: &JObject,
+    table_root: &str,
+) -> Result<Arc<dyn Engine>, super::Failure> {
+    let mut base = Url::parse(table_root)
+        .map_err(|e| super::Failure::Usage(format!("invalid table root {table_root}: {e}")))?;
+    base.set_path("/");
+    let store = Arc::new(HadoopStore {
+        io: env.new_global_ref(hadoop_io)?,
+        base,
+    });
+    let executor = TokioMultiThreadExecutor::new(io_runtime()?.handle().clone());
+    Ok(Arc::new(
+        DefaultEngine::builder(store)
+            .with_task_executor(Arc::new(executor))
+            .build(),
+    ))
+}
+
+/// A read-only object store over the Java `HadoopIo`; object paths are taken relative to `base`
+/// (the table's scheme and authority), as the kernel's engine maps URLs to store paths.
+struct HadoopStore {
+    io: Global<JObject<'static>>,
+    base: Url,
+}
+
+impl fmt::Debug for HadoopStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HadoopStore({})", self.base)
+    }
+}
+
+impl fmt::Display for HadoopStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{STORE_NAME} at {}", self.base)
+    }
+}
+
+/// A file's size and modification time, in milliseconds since the epoch.
+struct Status {
+    size: u64,
+    modified_millis: i64,
+}
+
+impl HadoopStore {
+    fn url(&self, location: &Path) -> String {
+        let mut url = self.base.clone();
+        url.set_path(&format!("/{}", location.as_ref()));
+        url.to_string()
+    }
+
+    /// Runs `call` with the JVM attached; a Java exception becomes an object store error about
+    /// `location` (NotFound for `java.io.FileNotFoundException`).
+    fn with_java<T>(
+        &self,
+        location: &str,
+        call: impl FnOnce(&mut Env, &JObject) -> jni::errors::Result<T>,
+    ) -> object_store::Result<T> {
+        let vm = JavaVM::singleton().map_err(|e| generic(e.to_string()))?;
+        vm.attach_current_thread(|env| call(env, &self.io))
+            .map_err(|error| match error {
+                jni::errors::Error::CaughtJavaException { name, msg, .. }
+                    if name == "java.io.FileNotFoundException" =>
+                {
+                    object_store::Error::NotFound {
+                        path: location.to_string(),
+                        source: msg.into(),
+                    }
+                }
+                jni::errors::Error::CaughtJavaException { name, msg, .. } => {
+                    generic(format!("{name} on {location}: {msg}"))
+                }
+                other => generic(format!("JNI call on {location} failed: {other}")),
+            })
+    }
+
+    fn status(&self, url: &str) -> object_store::Result<Status> {
+        let values = self.with_java(url, |env, io| {
+            let url = env.new_string(url)?;
+            let array = env
+                .call_method(
+                    io,
+                    jni_str!("status"),
+                    jni_sig!("(Ljava/lang/String;)[J"),
+                    &[JValue::Object(&url)],
+                )?
+                .l()?;
+            let array = JLongArray::cast_local(env, array)?;
+            let mut values = [0i64; 2];
+            array.get_region(env, 0, &mut values)?;
+            Ok(values)
+        })?;
+        Ok(Status {
+            size: u64::try_from(values[0]).map_err(|_| generic("negative file size"))?,
+            modified_millis: values[1],
+        })
+    }
+
+    fn read(&self, url: &str, range: &Range<u64>) -> object_store::Result<Bytes> {
+        let start = i64::try_from(range.start).map_err(|_| generic("offset too large"))?;
+        let length =
+            i64::try_from(range.end - range.start).map_err(|_| generic("range too large"))?;
+        let bytes = self.with_java(url, |env, io| {
+            let url = env.new_string(url)?;
+            let array = env
+                .call_method(
+                    io,
+                    jni_str!("read"),
+                    jni_sig!("(Ljava/lang/String;JJ)[B"),
+                    &[
+                        JValue::Object(&url),
+                        JValue::Long(start),
+                        JValue::Long(length),
+                    ],
+                )?
+                .l()?;
+            let array = JByteArray::cast_local(env, array)?;
+            env.convert_byte_array(&array)
+        })?;
+        Ok(Bytes::from(bytes))
+    }
+
+    /// The files directly in the directory `prefix`, as the Java side lists them.
+    fn list_directory(&self, prefix: &Path) -> object_store::Result<Vec<ObjectMeta>> {
+        let directory = format!("{}/", self.url(prefix).trim_end_matches('/'));
+        let (names, sizes, times) = self.with_java(&directory, |env, io| {
+            let url = env.new_string(&directory)?;
+            let listing = env
+                .call_method(
+                    io,
+                    jni_str!("listDirectory"),
+                    jni_sig!("(Ljava/lang/String;)[Ljava/lang/Object;"),
+                    &[JValue::Object(&url)],
+                )?
+                .l()?;
+            let listing = JObjectArray::<JObject>::cast_local(env, listing)?;
+            let names = listing.get_element(env, 0)?;
+            let names = JObjectArray::<JObject>::cast_local(env, names)?;
+            let count = names.len(env)?;
+            let mut sizes = vec![0i64; count];
+            let mut times = vec![0i64; count];
+            for (index, values) in [(1, &mut sizes), (2, &mut times)] {
+                let array = listing.get_element(env, index)?;
+                JLongArray::cast_local(env, array)?.get_region(env, 0, values)?;
+            }
+            let mut strings = Vec::with_capacity(count);
+            for index in 0..count {
+                let name = names.get_element(env, index)?;
+                let name = JString::cast_local(env, name)?;
+                strings.push(name.try_to_string(env)?);
+                // A log directory may hold thousands of files: keep the local frame small.
+                env.delete_local_ref(name);
+            }
+            Ok((strings, sizes, times))
+        })?;
+        names
+            .into_iter()
+            .zip(sizes)
+            .zip(times)
+            .map(|((name, size), millis)| {
+                Ok(ObjectMeta {
+                    location: prefix.clone().join(name.as_str()),
+                    last_modified: timestamp(millis)?,
+                    size: u64::try_from(size).map_err(|_| generic("negative file size"))?,
+                    e_tag: None,
+                    version: None,
+                })
+            })
+            .collect()
+    }
+}
+
+fn generic(message: impl Into<String>) -> object_store::Error {
+    object_store::Error::Generic {
+        store: STORE_NAME,
+        source: message.into().into(),
+    }
+}
+
+fn read_only(operation: &str) -> object_store::Error {
+    object_store::Error::NotSupported {
+        source: format!("delta-ffi only reads tables; {operation} is not supported").into(),
+    }
+}
+
+fn timestamp(millis: i64) -> object_store::Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .ok_or_else(|| generic(format!("modification time {millis} out of range")))
+}
+
+#[async_trait]
+impl ObjectStore for HadoopStore {
+    async fn put_opts(
+        &self,
+        _location: &Path,
+        _payload: PutPayload,
+        _opts: PutOptions,
+    ) -> object_store::Result<PutResult> {
+        Err(read_only("writing a file"))
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        _location: &Path,
+        _opts: PutMultipartOptions,
+    ) -> object_store::Result<Box<dyn MultipartUpload>> {
+        Err(read_only("writing a file"))
+    }
+
+    async fn get_opts(
+        &self,
+        location: &Path,
+        options: GetOptions,
+    ) -> object_store::Result<GetResult> {
+        let url = self.url(location);
+        let status = self.status(&url)?;
+        let meta = ObjectMeta {
+            location: location.clone(),
+            last_modified: timestamp(status.modified_millis)?,
+            size: status.size,
+            e_tag: None,
+            version: None,
+        };
+        options.check_preconditions(&meta)?;
+        let range = match &options.range {
+            Some(range) => range
+                .as_range(status.size)
+                .map_err(|e| generic(format!("{url}: {e}")))?,
+            None => 0..status.size,
+        };
+        let bytes = if options.head || range.is_empty() {
+            Bytes::new()
+        } else {
+            self.read(&url, &range)?
+        };
+        Ok(GetResult {
+            payload: GetResultPayload::Stream(stream::once(async move { Ok(bytes) }).boxed()),
+            meta,
+            range,
+            attributes: Default::default(),
+            extensions: Default::default(),
+        })
+    }
+
+    fn delete_stream(
+        &self,
+        _locations: BoxStream<'static, object_store::Result<Path>>,
+    ) -> BoxStream<'static, object_store::Result<Path>> {
+        stream::once(async { Err(read_only("deleting a file")) }).boxed()
+    }
+
+    /// Lists only the files directly under `prefix`: the kernel lists the log directory, and
+    /// must not see `_delta_log/_sidecars/` or `_delta_log/_staged_commits/` files as commits.
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
+        let listing = self.list_directory(&prefix.cloned().unwrap_or_default());
+        match listing {
+            Ok(metas) => stream::iter(metas.into_iter().map(Ok)).boxed(),
+            Err(error) => stream::once(async move { Err(error) }).boxed(),
+        }
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
+        Ok(ListResult {
+            common_prefixes: Vec::new(),
+            objects: self.list_directory(&prefix.cloned().unwrap_or_default())?,
+            extensions: Default::default(),
+        })
+    }
+
+    async fn copy_opts(
+        &self,
+        _from: &Path,
+        _to: &Path,
+        _options: CopyOptions,
+    ) -> object_store::Result<()> {
+        Err(read_only("copying a file"))
+    }
+}

@@ -1,0 +1,47 @@
+//! Kernel threads live attached to the JVM: attached as daemons when they start (a stuck kernel
+//! thread never holds the JVM open), detached just before they end.
+
+use std::ffi::c_void;
+use std::ptr::null_mut;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+use jni::sys::{jint, JavaVM, JNI_VERSION_1_8};
+
+use crate::machine::{set_thread_hooks, ThreadHooks};
+
+static VM: AtomicPtr<JavaVM> = AtomicPtr::new(null_mut());
+
+/// Called by the JVM when it loads this library: remembers the VM for the kernel-thread hooks.
+#[no_mangle]
+pub extern "system" fn JNI_OnLoad(vm: *mut JavaVM, _reserved: *mut c_void) -> jint {
+    VM.store(vm, Ordering::Release);
+    set_thread_hooks(ThreadHooks {
+        start: attach_as_daemon,
+        end: detach,
+    });
+    JNI_VERSION_1_8
+}
+
+pub(super) fn attach_as_daemon() {
+    let vm = VM.load(Ordering::Acquire);
+    if vm.is_null() {
+        return;
+    }
+    let mut env: *mut c_void = null_mut();
+    // Safety: `vm` is the JavaVM the JVM handed to JNI_OnLoad; it outlives this library. A failed
+    // attach leaves the thread as before: each callback into Java then attaches it itself.
+    unsafe {
+        ((**vm).v1_4.AttachCurrentThreadAsDaemon)(vm, &mut env, null_mut());
+    }
+}
+
+pub(super) fn detach() {
+    let vm = VM.load(Ordering::Acquire);
+    if vm.is_null() {
+        return;
+    }
+    // Safety: as above; detaching a thread that is not attached is a no-op.
+    unsafe {
+        ((**vm).v1_1.DetachCurrentThread)(vm);
+    }
+}
