@@ -8,11 +8,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.BoundReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.JoinedRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
@@ -62,16 +63,29 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
     }
   }
 
-  /** {@code deletedRows} is null when no file has a deletion vector; then reads may be columnar. */
+  /**
+   * The {@code _metadata} column: its fields and the expression building it over a row read from a
+   * file joined with that file's constants.
+   */
+  record FileMetadata(MetadataColumns fields, Expression struct) implements Serializable {}
+
+  private final FileMetadata metadata;
+
+  /**
+   * {@code deletedRows} is null when no file has a deletion vector, {@code metadata} when the query
+   * reads no {@code _metadata} field; only without both may reads be columnar.
+   */
   DeltaFfiReaderFactory(
       Function1<PartitionedFile, Iterator<InternalRow>> readFile,
       int[] outputOrdinals,
       StructType readSchema,
       boolean columnar,
       String table,
-      DeletedRows deletedRows) {
-    if (columnar && deletedRows != null) {
-      throw new IllegalArgumentException("deletion vectors are applied to rows, not batches");
+      DeletedRows deletedRows,
+      FileMetadata metadata) {
+    if (columnar && (deletedRows != null || metadata != null)) {
+      throw new IllegalArgumentException(
+          "deletion vectors and _metadata are applied to rows, not batches");
     }
     this.readFile = readFile;
     this.outputOrdinals = outputOrdinals;
@@ -79,6 +93,7 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
     this.columnar = columnar;
     this.table = table;
     this.deletedRows = deletedRows;
+    this.metadata = metadata;
   }
 
   @Override
@@ -93,16 +108,26 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
     for (int i = 0; i < outputOrdinals.length; i++) {
       columns.add(new BoundReference(outputOrdinals[i], readSchema.fields()[i].dataType(), true));
     }
+    if (metadata != null) {
+      columns.add(metadata.struct());
+    }
     UnsafeProjection layout =
         UnsafeProjection.create(CollectionConverters.asScala(columns).toSeq());
-    return new FileChainReader<>((FilePartition) partition, row -> layout.apply((InternalRow) row));
+    if (metadata == null) {
+      return new FileChainReader<>(
+          (FilePartition) partition, (row, file) -> layout.apply((InternalRow) row));
+    }
+    JoinedRow joined = new JoinedRow();
+    return new FileChainReader<>(
+        (FilePartition) partition,
+        (row, fileConstants) -> layout.apply(joined.apply((InternalRow) row, fileConstants)));
   }
 
   @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
     return new FileChainReader<>(
         (FilePartition) partition,
-        batch -> {
+        (batch, fileConstants) -> {
           ColumnarBatch read = (ColumnarBatch) batch;
           ColumnVector[] vectors = new ColumnVector[outputOrdinals.length];
           for (int i = 0; i < vectors.length; i++) {
@@ -114,18 +139,20 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
 
   /**
    * Reads a partition's files one after the other. The Parquet reader yields rows or, in columnar
-   * mode, batches through the same (erased) iterator type.
+   * mode, batches through the same (erased) iterator type; {@code layout} gets each with its file's
+   * {@code _metadata} constants (null when none is read).
    */
   private final class FileChainReader<T> implements PartitionReader<T> {
     private final PartitionedFile[] files;
-    private final Function<Object, T> layout;
+    private final BiFunction<Object, InternalRow, T> layout;
     private int nextFile;
     private PartitionedFile file;
+    private InternalRow fileConstants;
     private Iterator<InternalRow> values;
     private long[] deleted;
     private T current;
 
-    FileChainReader(FilePartition partition, Function<Object, T> layout) {
+    FileChainReader(FilePartition partition, BiFunction<Object, InternalRow, T> layout) {
       this.files = partition.files();
       this.layout = layout;
     }
@@ -141,13 +168,14 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
             }
             file = files[nextFile++];
             deleted = deletedRows == null ? null : deletedRows.of(file);
+            fileConstants = metadata == null ? null : metadata.fields().fileConstants(file);
             values = readFile.apply(file);
           }
           Object value = values.next();
           if (deleted == null
               || Arrays.binarySearch(deleted, ((InternalRow) value).getLong(deletedRows.rowIndex()))
                   < 0) {
-            current = layout.apply(value);
+            current = layout.apply(value, fileConstants);
             return true;
           }
         }

@@ -56,17 +56,26 @@ public final class DeltaFfiScan implements Scan, Batch {
   /** Whether some live file has a deletion vector: rows are then read with their row index. */
   private final boolean deletionVectors;
 
+  /** The {@code _metadata} fields asked for, or null. */
+  private final MetadataColumns metadata;
+
+  /** Whether the Parquet reader adds each row's index in its file (after the data columns). */
+  private final boolean rowIndex;
+
   /** For each output column, its position in the Parquet reader's row (data, then partition). */
   private final int[] outputOrdinals;
 
-  DeltaFfiScan(DeltaFfiTable table, DeltaFfiTable.Planned planned) {
+  DeltaFfiScan(DeltaFfiTable table, DeltaFfiTable.Planned planned, MetadataColumns metadata) {
     this.table = table;
     this.planned = planned;
+    this.metadata = metadata;
     ScanPlan plan = planned.plan();
-    this.readSchema = SparkTypes.toSpark(plan.logicalSchema());
+    StructType logical = SparkTypes.toSpark(plan.logicalSchema());
+    this.readSchema = metadata == null ? logical : logical.add(metadata.field());
     this.dataSchema = SparkTypes.toSpark(plan.physicalSchema());
     this.partitionSchema = SparkTypes.toSpark(plan.partitionSchema());
     this.deletionVectors = plan.files().stream().anyMatch(f -> f.deletionVector() != null);
+    this.rowIndex = deletionVectors || (metadata != null && metadata.needsRowIndex());
     this.outputOrdinals = outputOrdinals();
   }
 
@@ -156,16 +165,27 @@ public final class DeltaFfiScan implements Scan, Batch {
                             FileFormat$.MODULE$.OPTION_RETURNING_BATCH(),
                             Boolean.toString(columnar)))),
                 spark.sessionState().newHadoopConf());
+    int readerWidth = dataSchema.size() + (rowIndex ? 1 : 0) + partitionSchema.size();
     return new DeltaFfiReaderFactory(
-        readFile, outputOrdinals, readSchema, columnar, table.describe(), deletedRows(spark));
+        readFile,
+        outputOrdinals,
+        readSchema,
+        columnar,
+        table.describe(),
+        deletedRows(spark),
+        metadata == null
+            ? null
+            : new DeltaFfiReaderFactory.FileMetadata(
+                metadata, metadata.struct(readerWidth, dataSchema.size())));
   }
 
   /**
    * The schema asked of the Parquet reader: the physical data columns and, when deletion vectors
-   * are to be applied, Spark's temporary row-index column (filled by Spark's Parquet reader).
+   * are to be applied or {@code _metadata.row_index} is read, Spark's temporary row-index column
+   * (filled by Spark's Parquet reader).
    */
   private StructType requiredSchema() {
-    return deletionVectors
+    return rowIndex
         ? dataSchema.add(
             new StructField(
                 ParquetFileFormat.ROW_INDEX_TEMPORARY_COLUMN_NAME(),
@@ -209,13 +229,14 @@ public final class DeltaFfiScan implements Scan, Batch {
 
   /**
    * Columnar batches when Spark's vectorized reader can produce them for every column, under the
-   * same conditions Spark's own Parquet scan uses, and when no file has a deletion vector (deleted
-   * rows are dropped row by row).
+   * same conditions Spark's own Parquet scan uses, when no file has a deletion vector (deleted rows
+   * are dropped row by row) and no {@code _metadata} field is read (it is added to rows).
    */
   private boolean columnar(SparkSession spark) {
     StructType resultSchema = concat(dataSchema, partitionSchema);
     SQLConf conf = SQLConf.get();
     return !deletionVectors
+        && metadata == null
         && new ParquetFileFormat().supportBatch(spark, resultSchema)
         && conf.wholeStageEnabled()
         && !WholeStageCodegenExec.isTooManyFields(conf, resultSchema);
@@ -223,16 +244,16 @@ public final class DeltaFfiScan implements Scan, Batch {
 
   /**
    * Maps each logical output column to the reader's row (physical data columns, the row index when
-   * deletion vectors apply, then partition columns). A logical column is found by its physical
-   * name: the field metadata {@code delta.columnMapping.physicalName} under column mapping, else
-   * its own name. Partition columns come from the kernel-typed partition values.
+   * read, then partition columns). A logical column is found by its physical name: the field
+   * metadata {@code delta.columnMapping.physicalName} under column mapping, else its own name.
+   * Partition columns come from the kernel-typed partition values.
    */
   private int[] outputOrdinals() {
     List<String> dataNames = List.of(dataSchema.fieldNames());
     List<String> partitionNames = List.of(partitionSchema.fieldNames());
-    int partitionStart = dataNames.size() + (deletionVectors ? 1 : 0);
+    int partitionStart = dataNames.size() + (rowIndex ? 1 : 0);
     List<KernelType.Field> logical = planned.plan().logicalSchema().fields();
-    int[] ordinals = new int[readSchema.size()];
+    int[] ordinals = new int[logical.size()];
     for (int i = 0; i < ordinals.length; i++) {
       KernelType.Field field = logical.get(i);
       String physical = field.metadata().getOrDefault(PHYSICAL_NAME_KEY, field.name());

@@ -28,6 +28,9 @@ final class DeltaFfiScanBuilder
   /** Top-level columns to read; null until Spark prunes (then all columns are read). */
   private List<String> columns;
 
+  /** The {@code _metadata} fields the query reads; null: none. */
+  private MetadataColumns metadata;
+
   /** The Spark predicates handed to the kernel, and their kernel JSON, in the same order. */
   private final List<Predicate> pushed = new ArrayList<>();
 
@@ -43,15 +46,30 @@ final class DeltaFfiScanBuilder
    */
   @Override
   public void pruneColumns(StructType requiredSchema) {
-    columns = Arrays.stream(requiredSchema.fields()).map(StructField::name).toList();
+    metadata = null;
+    List<String> names = new ArrayList<>();
+    for (StructField field : requiredSchema.fields()) {
+      if (field.name().equals(MetadataColumns.NAME) && table.offersMetadataColumn()) {
+        metadata = MetadataColumns.requested((StructType) field.dataType());
+      } else {
+        names.add(field.name());
+      }
+    }
+    columns = names;
   }
 
-  /** Hands every translatable predicate to the kernel; Spark still evaluates all of them. */
+  /**
+   * Hands every translatable predicate on table columns to the kernel (not those on {@code
+   * _metadata}, which the kernel does not know); Spark still evaluates all of them.
+   */
   @Override
   public Predicate[] pushPredicates(Predicate[] predicates) {
     pushed.clear();
     pushedJson.clear();
     for (Predicate predicate : predicates) {
+      if (readsMetadataColumn(predicate)) {
+        continue;
+      }
       Optional<String> json = KernelPredicates.translate(predicate);
       if (json.isPresent()) {
         pushed.add(predicate);
@@ -59,6 +77,12 @@ final class DeltaFfiScanBuilder
       }
     }
     return predicates;
+  }
+
+  private boolean readsMetadataColumn(Predicate predicate) {
+    return table.offersMetadataColumn()
+        && Arrays.stream(predicate.references())
+            .anyMatch(reference -> reference.fieldNames()[0].equals(MetadataColumns.NAME));
   }
 
   @Override
@@ -70,6 +94,6 @@ final class DeltaFfiScanBuilder
   public Scan build() {
     DeltaFfiTable.Planned planned =
         table.planScan(SparkSession.active(), columns, KernelPredicates.and(pushedJson));
-    return new DeltaFfiScan(table, planned);
+    return new DeltaFfiScan(table, planned, metadata);
   }
 }

@@ -9,6 +9,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.catalog.MetadataColumn;
+import org.apache.spark.sql.connector.catalog.SupportsMetadataColumns;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
 import org.apache.spark.sql.connector.catalog.TableCapability;
 import org.apache.spark.sql.connector.expressions.Expressions;
@@ -24,7 +26,7 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * handle) is kept only until the first scan is planned and closed right after; a later scan of the
  * same table (the DataFrame run again) reloads the pinned version.
  */
-final class DeltaFfiTable implements SupportsRead {
+final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
 
   private final ReadOptions readOptions;
   private final String tableRoot;
@@ -111,6 +113,18 @@ final class DeltaFfiTable implements SupportsRead {
   @Override
   public StructType schema() {
     return schema;
+  }
+
+  /** Whether {@code _metadata} is the hidden metadata column, not a column of the table. */
+  boolean offersMetadataColumn() {
+    return !List.of(schema.fieldNames()).contains(MetadataColumns.NAME);
+  }
+
+  @Override
+  public MetadataColumn[] metadataColumns() {
+    return offersMetadataColumn()
+        ? new MetadataColumn[] {MetadataColumns.column()}
+        : new MetadataColumn[0];
   }
 
   @Override

@@ -1,0 +1,102 @@
+package dev.deltaffi.differential;
+
+import static dev.deltaffi.testing.DataFrameAssert.assertSameAnswer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.deltaffi.testing.NativeHandleLeakCheck;
+import dev.deltaffi.testing.TestSpark;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import java.util.function.UnaryOperator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The hidden {@code _metadata} column: each field, the whole struct, and filters on it, compared
+ * with delta-spark's, on tables whose files have deletion vectors (row indexes count deleted rows)
+ * and column mapping.
+ */
+@ExtendWith(NativeHandleLeakCheck.class)
+class MetadataColumnsTest {
+
+  @TempDir static Path dir;
+
+  @Test
+  void metadataOfPartitionedTableWithDeletionVectors() {
+    SparkSession spark = TestSpark.session();
+    String table = dir.resolve("dvs").toString();
+    spark
+        .range(0, 3000)
+        .selectExpr("id", "CAST(id % 3 AS INT) AS part", "concat('v', id) AS value")
+        .repartition(2)
+        .write()
+        .format("delta")
+        .partitionBy("part")
+        .option("delta.enableDeletionVectors", "true")
+        .save(table);
+    spark.sql("DELETE FROM delta.`" + table + "` WHERE id % 7 = 0");
+    assertSameReads(
+        table,
+        df -> df.select("id", "_metadata"),
+        df ->
+            df.select(
+                "_metadata.row_index",
+                "_metadata.file_name",
+                "id",
+                "_metadata.file_path",
+                "_metadata.file_size",
+                "_metadata.file_modification_time"),
+        df -> df.filter("_metadata.row_index < 5").select("id", "part", "_metadata.file_name"),
+        df -> df.groupBy("_metadata.file_path").count());
+    assertSameReads(table, OptionalLong.of(0), df -> df.select("id", "_metadata"));
+  }
+
+  @Test
+  void metadataUnderColumnMappingWithoutRowIndex() {
+    SparkSession spark = TestSpark.session();
+    String table = dir.resolve("cm").toString();
+    spark
+        .range(0, 100)
+        .selectExpr("id", "concat('v', id) AS value")
+        .write()
+        .format("delta")
+        .option("delta.columnMapping.mode", "name")
+        .save(table);
+    spark.sql("ALTER TABLE delta.`" + table + "` RENAME COLUMN value TO renamed");
+    assertSameReads(
+        table,
+        df -> df.select("renamed", "_metadata.file_name", "_metadata.file_block_start"),
+        df -> df.select("_metadata.file_path").distinct());
+  }
+
+  /** A table with a real column named {@code _metadata} keeps it; no hidden column shadows it. */
+  @Test
+  void dataColumnNamedMetadataWins() {
+    SparkSession spark = TestSpark.session();
+    String table = dir.resolve("named").toString();
+    spark.range(0, 10).selectExpr("id", "id * 2 AS _metadata").write().format("delta").save(table);
+    Dataset<Row> read = TestSpark.readUnderTest(table, OptionalLong.empty());
+    assertEquals(90L, read.selectExpr("sum(_metadata)").first().getLong(0));
+    assertSameReads(table, df -> df.select("id", "_metadata"));
+  }
+
+  @SafeVarargs
+  private static void assertSameReads(String location, UnaryOperator<Dataset<Row>>... queries) {
+    assertSameReads(location, OptionalLong.empty(), queries);
+  }
+
+  @SafeVarargs
+  private static void assertSameReads(
+      String location, OptionalLong version, UnaryOperator<Dataset<Row>>... queries) {
+    for (int i = 0; i < queries.length; i++) {
+      assertSameAnswer(
+          queries[i].apply(TestSpark.readOracle(location, version)),
+          queries[i].apply(TestSpark.readUnderTest(location, version)),
+          location + " query " + i);
+    }
+  }
+}
