@@ -330,6 +330,25 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_partitionColumns<'l
     })
 }
 
+/// The table's configuration (metadata properties) as alternating keys and values, sorted by key.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_tableProperties<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JObjectArray<'local> {
+    entry(&mut env, |env| {
+        let snapshot = snapshot_of(handle)?;
+        let mut properties: Vec<_> = snapshot.metadata_configuration().iter().collect();
+        properties.sort();
+        let flat: Vec<String> = properties
+            .into_iter()
+            .flat_map(|(key, value)| [key.clone(), value.clone()])
+            .collect();
+        string_array(env, &flat)
+    })
+}
+
 /// Which schema `visitSchema` walks.
 const TABLE_SCHEMA: jint = 0;
 const SCAN_LOGICAL_SCHEMA: jint = 1;

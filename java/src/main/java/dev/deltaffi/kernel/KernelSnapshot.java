@@ -8,8 +8,11 @@ import dev.deltaffi.plan.FileUris;
 import dev.deltaffi.plan.PlanRunner;
 import dev.deltaffi.plan.PlanTranslator;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -39,6 +42,7 @@ public final class KernelSnapshot implements AutoCloseable {
   private final long version;
   private final KernelType.Struct schema;
   private final List<String> partitionColumns;
+  private final Map<String, String> properties;
   private final List<String> phaseLog;
 
   private KernelSnapshot(NativeHandle handle) {
@@ -48,6 +52,12 @@ public final class KernelSnapshot implements AutoCloseable {
     this.version = NativeKernel.snapshotVersion(id);
     this.schema = visitSchema(id, NativeKernel.TABLE_SCHEMA);
     this.partitionColumns = List.of(NativeKernel.partitionColumns(id));
+    String[] keysAndValues = NativeKernel.tableProperties(id);
+    Map<String, String> properties = new TreeMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      properties.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    this.properties = Collections.unmodifiableMap(properties);
     this.phaseLog = List.of(NativeKernel.phaseLog(id));
   }
 
@@ -114,6 +124,11 @@ public final class KernelSnapshot implements AutoCloseable {
     return partitionColumns;
   }
 
+  /** The table's configuration (its metadata properties, e.g. {@code delta.enableRowTracking}). */
+  public Map<String, String> properties() {
+    return properties;
+  }
+
   /** The phases the kernel stepped through to build this snapshot, one line each. */
   public List<String> phaseLog() {
     return phaseLog;
@@ -169,7 +184,9 @@ public final class KernelSnapshot implements AutoCloseable {
                 functions.col("add.deletionVector.offset"),
                 functions.col("add.deletionVector.sizeInBytes"),
                 functions.col("add.deletionVector.cardinality"),
-                parsed == null ? functions.struct() : functions.col("add.partitionValues_parsed"));
+                parsed == null ? functions.struct() : functions.col("add.partitionValues_parsed"),
+                functions.col("add.baseRowId"),
+                functions.col("add.defaultRowCommitVersion"));
     for (InternalRow row : PhaseDriver.collect(adds)) {
       InternalRow partitionValues =
           parsed == null || row.isNullAt(8)
@@ -190,7 +207,9 @@ public final class KernelSnapshot implements AutoCloseable {
               row.getLong(1),
               row.getLong(2),
               partitionValues.copy(),
-              deletionVector));
+              deletionVector,
+              row.isNullAt(9) ? null : row.getLong(9),
+              row.isNullAt(10) ? null : row.getLong(10)));
     }
     return parsed == null ? new KernelType.Struct(List.of()) : (KernelType.Struct) parsed.type();
   }

@@ -62,6 +62,9 @@ final class NativeKernel {
 
   static native String[] partitionColumns(long snapshot);
 
+  /** The table's configuration as alternating keys and values. */
+  static native String[] tableProperties(long snapshot);
+
   static native int visitSchema(long handle, int which, KernelVisitor visitor);
 
   /** Starts decoding a deletion vector; offset -1 means none. */

@@ -62,6 +62,9 @@ public final class DeltaFfiScan implements Scan, Batch {
   /** Whether the Parquet reader adds each row's index in its file (after the data columns). */
   private final boolean rowIndex;
 
+  /** Columns read from the data files after the row index: materialized row tracking values. */
+  private final List<StructField> materialized;
+
   /** For each output column, its position in the Parquet reader's row (data, then partition). */
   private final int[] outputOrdinals;
 
@@ -76,6 +79,7 @@ public final class DeltaFfiScan implements Scan, Batch {
     this.partitionSchema = SparkTypes.toSpark(plan.partitionSchema());
     this.deletionVectors = plan.files().stream().anyMatch(f -> f.deletionVector() != null);
     this.rowIndex = deletionVectors || (metadata != null && metadata.needsRowIndex());
+    this.materialized = metadata == null ? List.of() : metadata.materializedColumns();
     this.outputOrdinals = outputOrdinals();
   }
 
@@ -165,7 +169,8 @@ public final class DeltaFfiScan implements Scan, Batch {
                             FileFormat$.MODULE$.OPTION_RETURNING_BATCH(),
                             Boolean.toString(columnar)))),
                 spark.sessionState().newHadoopConf());
-    int readerWidth = dataSchema.size() + (rowIndex ? 1 : 0) + partitionSchema.size();
+    int materializedStart = dataSchema.size() + (rowIndex ? 1 : 0);
+    int readerWidth = materializedStart + materialized.size() + partitionSchema.size();
     return new DeltaFfiReaderFactory(
         readFile,
         outputOrdinals,
@@ -176,23 +181,26 @@ public final class DeltaFfiScan implements Scan, Batch {
         metadata == null
             ? null
             : new DeltaFfiReaderFactory.FileMetadata(
-                metadata, metadata.struct(readerWidth, dataSchema.size())));
+                metadata, metadata.struct(dataSchema.size(), materializedStart, readerWidth)));
   }
 
   /**
-   * The schema asked of the Parquet reader: the physical data columns and, when deletion vectors
-   * are to be applied or {@code _metadata.row_index} is read, Spark's temporary row-index column
-   * (filled by Spark's Parquet reader).
+   * The schema asked of the Parquet reader: the physical data columns; when deletion vectors are to
+   * be applied or {@code _metadata} needs row indexes, Spark's temporary row-index column (filled
+   * by Spark's Parquet reader); then the materialized row tracking columns {@code _metadata} needs.
    */
   private StructType requiredSchema() {
-    return rowIndex
-        ? dataSchema.add(
-            new StructField(
-                ParquetFileFormat.ROW_INDEX_TEMPORARY_COLUMN_NAME(),
-                DataTypes.LongType,
-                true,
-                org.apache.spark.sql.types.Metadata.empty()))
-        : dataSchema;
+    List<StructField> fields = new ArrayList<>(List.of(dataSchema.fields()));
+    if (rowIndex) {
+      fields.add(
+          new StructField(
+              ParquetFileFormat.ROW_INDEX_TEMPORARY_COLUMN_NAME(),
+              DataTypes.LongType,
+              true,
+              org.apache.spark.sql.types.Metadata.empty()));
+    }
+    fields.addAll(materialized);
+    return new StructType(fields.toArray(new StructField[0]));
   }
 
   /** What executors need to drop deleted rows; null when no file has a deletion vector. */
@@ -215,7 +223,15 @@ public final class DeltaFfiScan implements Scan, Batch {
         dataSchema.size());
   }
 
+  /** A byte range of a file, carrying its row tracking values for {@code _metadata}. */
   private PartitionedFile split(ScanFileInfo file, long start, long length) {
+    Map<String, Object> rowTracking = new HashMap<>();
+    if (file.baseRowId() != null) {
+      rowTracking.put(MetadataColumns.BASE_ROW_ID, file.baseRowId());
+    }
+    if (file.defaultRowCommitVersion() != null) {
+      rowTracking.put(MetadataColumns.DEFAULT_ROW_COMMIT_VERSION, file.defaultRowCommitVersion());
+    }
     return new PartitionedFile(
         file.partitionValues(),
         SparkPath.fromUrlString(file.location()),
@@ -224,7 +240,7 @@ public final class DeltaFfiScan implements Scan, Batch {
         new String[0],
         file.modificationTime(),
         file.size(),
-        scala.collection.immutable.Map$.MODULE$.empty());
+        scala.collection.immutable.Map$.MODULE$.from(CollectionConverters.asScala(rowTracking)));
   }
 
   /**
@@ -243,15 +259,15 @@ public final class DeltaFfiScan implements Scan, Batch {
   }
 
   /**
-   * Maps each logical output column to the reader's row (physical data columns, the row index when
-   * read, then partition columns). A logical column is found by its physical name: the field
-   * metadata {@code delta.columnMapping.physicalName} under column mapping, else its own name.
-   * Partition columns come from the kernel-typed partition values.
+   * Maps each logical output column to the reader's row (physical data columns, the row index and
+   * materialized row tracking columns when read, then partition columns). A logical column is found
+   * by its physical name: the field metadata {@code delta.columnMapping.physicalName} under column
+   * mapping, else its own name. Partition columns come from the kernel-typed partition values.
    */
   private int[] outputOrdinals() {
     List<String> dataNames = List.of(dataSchema.fieldNames());
     List<String> partitionNames = List.of(partitionSchema.fieldNames());
-    int partitionStart = dataNames.size() + (rowIndex ? 1 : 0);
+    int partitionStart = dataNames.size() + (rowIndex ? 1 : 0) + materialized.size();
     List<KernelType.Field> logical = planned.plan().logicalSchema().fields();
     int[] ordinals = new int[logical.size()];
     for (int i = 0; i < ordinals.length; i++) {

@@ -50,7 +50,7 @@ final class DeltaFfiScanBuilder
     List<String> names = new ArrayList<>();
     for (StructField field : requiredSchema.fields()) {
       if (field.name().equals(MetadataColumns.NAME) && table.offersMetadataColumn()) {
-        metadata = MetadataColumns.requested((StructType) field.dataType());
+        metadata = MetadataColumns.requested((StructType) field.dataType(), table.rowTracking());
       } else {
         names.add(field.name());
       }

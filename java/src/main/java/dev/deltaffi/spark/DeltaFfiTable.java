@@ -34,6 +34,7 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
   private final StructType schema;
   private final List<String> partitionColumns;
   private final List<String> phaseLog;
+  private final MetadataColumns.RowTracking rowTracking;
   private KernelSnapshot snapshot;
 
   private DeltaFfiTable(ReadOptions readOptions, KernelSnapshot snapshot) {
@@ -42,6 +43,7 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     this.version = snapshot.version();
     this.partitionColumns = List.copyOf(snapshot.partitionColumns());
     this.phaseLog = List.copyOf(snapshot.phaseLog());
+    this.rowTracking = MetadataColumns.RowTracking.of(snapshot.properties());
     this.schema =
         guard(describe(), "read the schema of", () -> SparkTypes.toSpark(snapshot.schema()));
     this.snapshot = snapshot;
@@ -120,10 +122,15 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     return !List.of(schema.fieldNames()).contains(MetadataColumns.NAME);
   }
 
+  /** The table's row tracking, null when it is not enabled. */
+  MetadataColumns.RowTracking rowTracking() {
+    return rowTracking;
+  }
+
   @Override
   public MetadataColumn[] metadataColumns() {
     return offersMetadataColumn()
-        ? new MetadataColumn[] {MetadataColumns.column()}
+        ? new MetadataColumn[] {MetadataColumns.column(rowTracking)}
         : new MetadataColumn[0];
   }
 

@@ -2,9 +2,14 @@ package dev.deltaffi.spark;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Add;
 import org.apache.spark.sql.catalyst.expressions.BoundReference;
+import org.apache.spark.sql.catalyst.expressions.Coalesce;
 import org.apache.spark.sql.catalyst.expressions.CreateNamedStruct;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
@@ -14,33 +19,75 @@ import org.apache.spark.sql.execution.datasources.FileFormat$;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat$;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * The hidden {@code _metadata} column of Spark's file sources: the per-file fields Spark defines
- * for every file source (path, name, size, block start and length, modification time), with the
- * values Spark itself computes for a file, and the Parquet row index (the row's position in its
- * file, before deletion vectors drop rows, as in delta-spark).
+ * The hidden {@code _metadata} column, with the fields delta-spark gives it:
  *
- * <p>A query may ask for a subset of the fields in any order; {@link #requested} keeps that shape.
+ * <ul>
+ *   <li>the per-file fields Spark defines for every file source (path, name, size, block start and
+ *       length, modification time), with the values Spark itself computes for a file;
+ *   <li>{@code row_index}: the row's position in its file, counting rows deletion vectors drop;
+ *   <li>with row tracking: {@code row_id} (the row's materialized id, else the file's {@code
+ *       baseRowId} + row index), {@code base_row_id}, {@code default_row_commit_version} and {@code
+ *       row_commit_version} (the materialized version, else the file's default).
+ * </ul>
+ *
+ * <p>A query may ask for a subset of the fields in any order; an instance keeps that shape.
  */
 final class MetadataColumns implements Serializable {
   static final String NAME = FileFormat$.MODULE$.METADATA_NAME();
   static final String ROW_INDEX = ParquetFileFormat$.MODULE$.ROW_INDEX();
+  static final String ROW_ID = "row_id";
+  static final String BASE_ROW_ID = "base_row_id";
+  static final String DEFAULT_ROW_COMMIT_VERSION = "default_row_commit_version";
+  static final String ROW_COMMIT_VERSION = "row_commit_version";
 
-  /** Every field a query can ask for. */
-  static final StructType SCHEMA = fullSchema();
+  /**
+   * A table's row tracking: the physical names of the columns its data files may materialize row
+   * ids and row commit versions in.
+   */
+  record RowTracking(String materializedRowId, String materializedRowCommitVersion)
+      implements Serializable {
 
-  private final StructType requested;
-
-  private MetadataColumns(StructType requested) {
-    this.requested = requested;
+    /** The row tracking of a table with these properties; null when it is not enabled. */
+    static RowTracking of(Map<String, String> properties) {
+      String rowId = properties.get("delta.rowTracking.materializedRowIdColumnName");
+      String version = properties.get("delta.rowTracking.materializedRowCommitVersionColumnName");
+      boolean enabled = "true".equalsIgnoreCase(properties.get("delta.enableRowTracking"));
+      return enabled && rowId != null && version != null ? new RowTracking(rowId, version) : null;
+    }
   }
 
-  /** The {@code _metadata} column the table offers. */
-  static MetadataColumn column() {
+  private final StructType requested;
+  private final RowTracking rowTracking;
+
+  private MetadataColumns(StructType requested, RowTracking rowTracking) {
+    this.requested = requested;
+    this.rowTracking = rowTracking;
+  }
+
+  /** Every field of the column, for a table with this row tracking (null: none). */
+  static StructType schema(RowTracking rowTracking) {
+    List<StructField> fields =
+        new ArrayList<>(CollectionConverters.asJava(FileFormat$.MODULE$.BASE_METADATA_FIELDS()));
+    fields.add(longField(ROW_INDEX));
+    if (rowTracking != null) {
+      for (String name :
+          List.of(ROW_ID, BASE_ROW_ID, DEFAULT_ROW_COMMIT_VERSION, ROW_COMMIT_VERSION)) {
+        fields.add(longField(name));
+      }
+    }
+    return new StructType(fields.toArray(new StructField[0]));
+  }
+
+  /** The {@code _metadata} column of a table with this row tracking (null: none). */
+  static MetadataColumn column(RowTracking rowTracking) {
+    StructType type = schema(rowTracking);
     return new MetadataColumn() {
       @Override
       public String name() {
@@ -49,7 +96,7 @@ final class MetadataColumns implements Serializable {
 
       @Override
       public DataType dataType() {
-        return SCHEMA;
+        return type;
       }
 
       @Override
@@ -59,66 +106,122 @@ final class MetadataColumns implements Serializable {
     };
   }
 
-  /** The metadata fields of {@code type} (the {@code _metadata} type Spark asked for). */
-  static MetadataColumns requested(StructType type) {
+  /** The fields of {@code type} (the {@code _metadata} type Spark asked for). */
+  static MetadataColumns requested(StructType type, RowTracking rowTracking) {
+    List<String> offered = List.of(schema(rowTracking).fieldNames());
     for (StructField field : type.fields()) {
-      if (!List.of(SCHEMA.fieldNames()).contains(field.name())) {
+      if (!offered.contains(field.name())) {
         throw new IllegalArgumentException("no metadata field " + field.name());
       }
     }
-    return new MetadataColumns(type);
+    return new MetadataColumns(type, rowTracking);
   }
 
   StructField field() {
-    return new StructField(NAME, requested, false, org.apache.spark.sql.types.Metadata.empty());
+    return new StructField(NAME, requested, false, Metadata.empty());
   }
 
   boolean needsRowIndex() {
-    return List.of(requested.fieldNames()).contains(ROW_INDEX);
+    return asks(ROW_INDEX) || asks(ROW_ID);
   }
 
-  /** The per-file values, in request order, row index excluded: append them to each row read. */
+  /**
+   * Columns to read from the data files besides the table's: the materialized row ids and commit
+   * versions (NULL where a file has none).
+   */
+  List<StructField> materializedColumns() {
+    List<StructField> columns = new ArrayList<>();
+    if (asks(ROW_ID)) {
+      columns.add(nullableLongField(rowTracking.materializedRowId()));
+    }
+    if (asks(ROW_COMMIT_VERSION)) {
+      columns.add(nullableLongField(rowTracking.materializedRowCommitVersion()));
+    }
+    return columns;
+  }
+
+  /** The per-file values to append to each row read from {@code file}: see {@link #struct}. */
   InternalRow fileConstants(PartitionedFile file) {
     List<Object> values = new ArrayList<>();
-    for (StructField field : requested.fields()) {
-      if (!field.name().equals(ROW_INDEX)) {
-        values.add(
-            FileFormat$.MODULE$
-                .getFileConstantMetadataColumnValue(
-                    field.name(),
-                    file,
-                    FileFormat$.MODULE$.BASE_METADATA_EXTRACTORS(),
-                    field.dataType())
-                .value());
-      }
+    for (String name : constantNames()) {
+      values.add(
+          FileFormat$.MODULE$
+              .getFileConstantMetadataColumnValue(
+                  name, file, FileFormat$.MODULE$.BASE_METADATA_EXTRACTORS(), fieldType(name))
+              .value());
     }
     return new GenericInternalRow(values.toArray());
   }
 
   /**
-   * The {@code _metadata} struct over a row read from a file joined with {@link #fileConstants}:
-   * the constants start at {@code constantsStart}, the row index is at {@code rowIndexOrdinal}.
+   * The {@code _metadata} struct over a row read from a file joined with {@link #fileConstants}.
+   * The row index is at {@code rowIndexOrdinal}, the {@link #materializedColumns} from {@code
+   * materializedStart}, the file's constants from {@code constantsStart}.
    */
-  Expression struct(int constantsStart, int rowIndexOrdinal) {
+  Expression struct(int rowIndexOrdinal, int materializedStart, int constantsStart) {
+    List<String> constants = new ArrayList<>(constantNames());
+    Expression rowIndex = new BoundReference(rowIndexOrdinal, DataTypes.LongType, false);
+    int materialized = materializedStart;
     List<Expression> children = new ArrayList<>();
-    int constant = constantsStart;
     for (StructField field : requested.fields()) {
-      children.add(Literal.create(field.name(), org.apache.spark.sql.types.DataTypes.StringType));
-      int ordinal = field.name().equals(ROW_INDEX) ? rowIndexOrdinal : constant++;
-      children.add(new BoundReference(ordinal, field.dataType(), field.nullable()));
+      String name = field.name();
+      Expression value;
+      if (name.equals(ROW_INDEX)) {
+        value = rowIndex;
+      } else if (name.equals(ROW_ID)) {
+        Expression base = constant(constants, constantsStart, BASE_ROW_ID);
+        value = coalesce(materializedLong(materialized++), new Add(base, rowIndex));
+      } else if (name.equals(ROW_COMMIT_VERSION)) {
+        Expression fallback = constant(constants, constantsStart, DEFAULT_ROW_COMMIT_VERSION);
+        value = coalesce(materializedLong(materialized++), fallback);
+      } else {
+        value = constant(constants, constantsStart, name);
+      }
+      children.add(Literal.create(name, DataTypes.StringType));
+      children.add(value);
     }
     return new CreateNamedStruct(CollectionConverters.asScala(children).toSeq());
   }
 
-  private static StructType fullSchema() {
-    List<StructField> fields =
-        new ArrayList<>(CollectionConverters.asJava(FileFormat$.MODULE$.BASE_METADATA_FIELDS()));
-    fields.add(
-        new StructField(
-            ROW_INDEX,
-            org.apache.spark.sql.types.DataTypes.LongType,
-            false,
-            org.apache.spark.sql.types.Metadata.empty()));
-    return new StructType(fields.toArray(new StructField[0]));
+  private boolean asks(String name) {
+    return List.of(requested.fieldNames()).contains(name);
+  }
+
+  /** The per-file values the requested fields need, in {@link #struct}'s order. */
+  private Set<String> constantNames() {
+    Set<String> names = new LinkedHashSet<>();
+    for (StructField field : requested.fields()) {
+      switch (field.name()) {
+        case "row_index" -> {}
+        case ROW_ID -> names.add(BASE_ROW_ID);
+        case ROW_COMMIT_VERSION -> names.add(DEFAULT_ROW_COMMIT_VERSION);
+        default -> names.add(field.name());
+      }
+    }
+    return names;
+  }
+
+  private DataType fieldType(String name) {
+    return schema(rowTracking).apply(name).dataType();
+  }
+
+  private Expression constant(List<String> constants, int start, String name) {
+    return new BoundReference(start + constants.indexOf(name), fieldType(name), true);
+  }
+
+  private static Expression materializedLong(int ordinal) {
+    return new BoundReference(ordinal, DataTypes.LongType, true);
+  }
+
+  private static Expression coalesce(Expression first, Expression second) {
+    return new Coalesce(CollectionConverters.asScala(List.of(first, second)).toSeq());
+  }
+
+  private static StructField longField(String name) {
+    return new StructField(name, DataTypes.LongType, false, Metadata.empty());
+  }
+
+  private static StructField nullableLongField(String name) {
+    return new StructField(name, DataTypes.LongType, true, Metadata.empty());
   }
 }

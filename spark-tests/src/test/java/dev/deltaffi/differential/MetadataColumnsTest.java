@@ -73,6 +73,42 @@ class MetadataColumnsTest {
         df -> df.select("_metadata.file_path").distinct());
   }
 
+  /**
+   * Row tracking: ids and commit versions from the files' base row ids and default versions, and
+   * the values UPDATE and MERGE materialize in the data files, at every version.
+   */
+  @Test
+  void rowTrackingIdsAndCommitVersions() {
+    SparkSession spark = TestSpark.session();
+    String table = dir.resolve("row-tracking").toString();
+    spark
+        .range(0, 40)
+        .selectExpr("id", "concat('v', id) AS value")
+        .repartition(2)
+        .write()
+        .format("delta")
+        .option("delta.enableRowTracking", "true")
+        .option("delta.enableDeletionVectors", "true")
+        .save(table);
+    spark
+        .range(40, 50)
+        .selectExpr("id", "'appended' AS value")
+        .write()
+        .format("delta")
+        .mode("append")
+        .save(table);
+    spark.sql("UPDATE delta.`" + table + "` SET value = 'updated' WHERE id % 6 = 0");
+    spark.sql("DELETE FROM delta.`" + table + "` WHERE id % 9 = 4");
+    for (long version = 0; version <= 3; version++) {
+      assertSameReads(
+          table,
+          OptionalLong.of(version),
+          df -> df.select("id", "value", "_metadata"),
+          df -> df.select("_metadata.row_commit_version", "id", "_metadata.row_id"),
+          df -> df.filter("_metadata.row_id > 20").select("id"));
+    }
+  }
+
   /** A table with a real column named {@code _metadata} keeps it; no hidden column shadows it. */
   @Test
   void dataColumnNamedMetadataWins() {
