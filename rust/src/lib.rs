@@ -8,7 +8,7 @@ mod results;
 mod visit;
 
 use jni::objects::{JClass, JLongArray, JObject, JObjectArray, JString};
-use jni::sys::{jint, jlong};
+use jni::sys::{jboolean, jint, jlong};
 use jni::{jni_str, Env, EnvUnowned};
 
 use bridge::handles::{self, Handle, PhaseView};
@@ -76,6 +76,19 @@ fn snapshot_of(handle: jlong) -> Result<delta_kernel::SnapshotRef, Failure> {
     }
 }
 
+/// In-process replay through `in_process_io` (a Java `HadoopIo`), or phases when it is null.
+fn replay(env: &Env, in_process_io: &JObject, table_root: &str) -> Result<Replay, Failure> {
+    Ok(if in_process_io.is_null() {
+        Replay::Phases
+    } else {
+        Replay::InProcess(bridge::jvm_store::in_process_engine(
+            env,
+            in_process_io,
+            table_root,
+        )?)
+    })
+}
+
 /// Registers a started machine under a new handle; a failure to start names `context`.
 fn register_machine<T: 'static>(
     machine: delta_kernel::KernelResult<machine::Machine<T>>,
@@ -117,15 +130,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startSnapshot<'loca
 ) -> jlong {
     entry(&mut env, |env| {
         let table_root = java_string(env, &table_root)?;
-        let replay = if in_process_io.is_null() {
-            Replay::Phases
-        } else {
-            Replay::InProcess(bridge::jvm_store::in_process_engine(
-                env,
-                &in_process_io,
-                &table_root,
-            )?)
-        };
+        let replay = replay(env, &in_process_io, &table_root)?;
         let travel = match travel_kind {
             LATEST => TimeTravel::Latest,
             AT_VERSION => TimeTravel::Version(
@@ -150,9 +155,11 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startScan<'local>(
     snapshot: jlong,
     columns: JObjectArray<'local>,
     predicate_json: JString<'local>,
+    in_process_io: JObject<'local>,
 ) -> jlong {
     entry(&mut env, |env| {
         let snapshot = snapshot_of(snapshot)?;
+        let replay = replay(env, &in_process_io, snapshot.table_root().as_str())?;
         let columns = if columns.is_null() {
             None
         } else {
@@ -172,7 +179,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startScan<'local>(
             )
         };
         register_machine(
-            machine::scan::start(snapshot.clone(), columns, predicate),
+            machine::scan::start(snapshot.clone(), columns, predicate, replay),
             context,
         )
     })
@@ -330,6 +337,42 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_partitionColumns<'l
     })
 }
 
+/// The bytes of the log files the snapshot replays (checkpoint parts and commits).
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_logSizeBytes<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jlong {
+    entry(&mut env, |_| {
+        let snapshot = snapshot_of(handle)?;
+        let bytes = machine::snapshot::log_size_bytes(&snapshot);
+        Ok(jlong::try_from(bytes).unwrap_or(jlong::MAX))
+    })
+}
+
+/// Moves the live files of an in-process scan into the Arrow C stream struct at `stream_address`
+/// (allocated by Java). Returns false, writing nothing, when the scan was planned with phases.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_takeScanFiles<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    stream_address: jlong,
+) -> jboolean {
+    entry(&mut env, |_| {
+        let scan = handles::get(handle)?;
+        let Handle::Scan { files, .. } = scan.as_ref() else {
+            return Err(Failure::Usage(format!("handle {handle} is not a scan")));
+        };
+        let Some(files) = files.lock().take() else {
+            return Ok(false);
+        };
+        results::export_batches(files.batches, stream_address)?;
+        Ok(true)
+    })
+}
+
 /// The table's configuration (metadata properties) as alternating keys and values, sorted by key.
 #[no_mangle]
 pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_tableProperties<'local>(
@@ -353,6 +396,8 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_tableProperties<'lo
 const TABLE_SCHEMA: jint = 0;
 const SCAN_LOGICAL_SCHEMA: jint = 1;
 const SCAN_PHYSICAL_SCHEMA: jint = 2;
+/// Only for in-process scans: the partition columns' physical names and types.
+const SCAN_PARTITION_SCHEMA: jint = 3;
 
 #[no_mangle]
 pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_visitSchema<'local>(
@@ -368,6 +413,13 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_visitSchema<'local>
             (Handle::Snapshot { snapshot, .. }, TABLE_SCHEMA) => snapshot.schema(),
             (Handle::Scan { scan, .. }, SCAN_LOGICAL_SCHEMA) => scan.logical_schema().clone(),
             (Handle::Scan { scan, .. }, SCAN_PHYSICAL_SCHEMA) => scan.physical_schema().clone(),
+            (
+                Handle::Scan {
+                    partition_schema: Some(schema),
+                    ..
+                },
+                SCAN_PARTITION_SCHEMA,
+            ) => schema.clone(),
             _ => {
                 return Err(Failure::Usage(format!(
                     "no schema {which} on handle {handle}"

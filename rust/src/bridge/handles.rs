@@ -11,6 +11,7 @@ use once_cell::sync::Lazy;
 use parking_lot::Mutex;
 
 use super::Failure;
+use crate::machine::scan::{PlannedScan, ScanFiles};
 use crate::machine::{Machine, Phase};
 
 /// What a handle owns.
@@ -26,6 +27,10 @@ pub enum Handle {
     },
     Scan {
         scan: Scan,
+        /// The live files of an in-process scan, until Java takes them.
+        files: Mutex<Option<ScanFiles>>,
+        /// The partition columns as the live files' `partitionValues_parsed` types them.
+        partition_schema: Option<delta_kernel::schema::SchemaRef>,
         log: Vec<String>,
     },
     /// Decoded deletion vector: sorted indexes of the deleted rows.
@@ -67,9 +72,15 @@ impl IntoHandle for SnapshotRef {
     }
 }
 
-impl IntoHandle for Scan {
+impl IntoHandle for PlannedScan {
     fn into_handle(self, log: Vec<String>) -> Handle {
-        Handle::Scan { scan: self, log }
+        let partition_schema = self.files.as_ref().map(|f| f.partition_schema.clone());
+        Handle::Scan {
+            scan: self.scan,
+            files: Mutex::new(self.files),
+            partition_schema,
+            log,
+        }
     }
 }
 

@@ -1,19 +1,44 @@
-//! Scan construction as a phase machine: the kernel's `ScanBuilder`, its pre-flight operations
-//! (checkpoint shape discovery) as Consume phases, and the declarative metadata plan handed to the
-//! engine as a PartialResult phase. The engine runs that plan natively and keeps its live `add`
-//! rows (path, size, deletion vector, kernel-parsed partition values), as the kernel's docs
-//! recommend for results the connector owns. The Terminus is the `Scan` (logical and physical
-//! schemas, physical predicate).
+//! Scan construction as a phase machine: the kernel's `ScanBuilder`, then the live files, found
+//! one of two ways:
+//!
+//! - as phases: the scan's pre-flight operations (checkpoint shape discovery) are Consume phases,
+//!   and the declarative metadata plan is handed to the engine as a PartialResult phase. The
+//!   engine runs that plan as a distributed job and keeps its live `add` rows (path, size,
+//!   deletion vector, kernel-parsed partition values), as the kernel's docs recommend for results
+//!   the connector owns;
+//! - in process, for small logs: the kernel replays the log itself with the engine it is given and
+//!   the machine's Terminus carries the live files' scan rows as Arrow batches.
+//!
+//! The Terminus's `Scan` gives the logical and physical schemas and the physical predicate.
 
 use std::sync::Arc;
 
+use delta_kernel::arrow::array::{BooleanArray, RecordBatch};
+use delta_kernel::arrow::compute::filter_record_batch;
+use delta_kernel::engine::arrow_data::ArrowEngineData;
 use delta_kernel::engine::plans::PlanBasedEngine;
 use delta_kernel::expressions::Predicate;
 use delta_kernel::scan::{PartitionValuesOptions, Scan, StatsOptions};
 use delta_kernel::schema::StructType;
-use delta_kernel::{KernelError, KernelResult, SnapshotRef};
+use delta_kernel::{Engine, KernelError, KernelResult, SnapshotRef};
 
+use super::snapshot::Replay;
 use super::Machine;
+
+/// A planned scan, and its live files when the log was replayed in process.
+pub struct PlannedScan {
+    pub scan: Scan,
+    pub files: Option<ScanFiles>,
+}
+
+/// The live files of an in-process scan: the kernel's scan rows (path, size, modificationTime,
+/// deletionVector, fileConstantValues{partitionValues, baseRowId, defaultRowCommitVersion, ...},
+/// partitionValues_parsed) of the files the scan keeps.
+pub struct ScanFiles {
+    pub batches: Vec<RecordBatch>,
+    /// The type of `partitionValues_parsed` (physical names), empty when unpartitioned.
+    pub partition_schema: Arc<StructType>,
+}
 
 /// Starts planning a scan of `columns` (logical top-level names; `None` reads all columns). With
 /// a `predicate` the kernel prunes partitions and skips files by their statistics.
@@ -21,9 +46,9 @@ pub fn start(
     snapshot: SnapshotRef,
     columns: Option<Vec<String>>,
     predicate: Option<Predicate>,
-) -> KernelResult<Machine<Scan>> {
+    replay: Replay,
+) -> KernelResult<Machine<PlannedScan>> {
     Machine::start(move |executor, side| {
-        let engine = PlanBasedEngine::new(None, executor);
         let schema = columns
             .map(|names| project(&snapshot.schema(), &names))
             .transpose()?;
@@ -40,11 +65,66 @@ pub fn start(
             .with_stats(stats)
             .with_partition_values(PartitionValuesOptions::with_struct())
             .build()?;
-        if let Some(plan) = scan.declarative_metadata_scan_plan(&engine)? {
-            side.partial_result(plan)?;
+        match replay {
+            Replay::Phases => {
+                let engine = PlanBasedEngine::new(None, executor);
+                if let Some(plan) = scan.declarative_metadata_scan_plan(&engine)? {
+                    side.partial_result(plan)?;
+                }
+                Ok(PlannedScan { scan, files: None })
+            }
+            Replay::InProcess(engine) => {
+                let files = live_files(&scan, engine.as_ref())?;
+                Ok(PlannedScan {
+                    scan,
+                    files: Some(files),
+                })
+            }
         }
-        Ok(scan)
     })
+}
+
+/// Replays the log for the scan's live files with `engine`, keeping only the rows the kernel
+/// selects (live files that survive partition pruning and data skipping).
+fn live_files(scan: &Scan, engine: &dyn Engine) -> KernelResult<ScanFiles> {
+    let mut batches = Vec::new();
+    for metadata in scan.scan_metadata(engine)? {
+        let metadata = metadata?;
+        let (data, selection) = metadata.scan_files.into_parts();
+        let batch = ArrowEngineData::try_from_engine_data(data)?.record_batch().clone();
+        // Rows past the end of the selection vector are selected.
+        let keep: BooleanArray = (0..batch.num_rows())
+            .map(|row| Some(selection.get(row).copied().unwrap_or(true)))
+            .collect();
+        let kept = filter_record_batch(&batch, &keep)?;
+        if kept.num_rows() > 0 {
+            batches.push(kept);
+        }
+    }
+    Ok(ScanFiles {
+        batches,
+        partition_schema: physical_partition_schema(scan.snapshot())?,
+    })
+}
+
+/// The partition columns with their physical names, as `partitionValues_parsed` types them.
+fn physical_partition_schema(snapshot: &SnapshotRef) -> KernelResult<Arc<StructType>> {
+    let configuration = snapshot.table_configuration();
+    let schema = snapshot.schema();
+    let fields = configuration
+        .metadata()
+        .partition_columns()
+        .iter()
+        .map(|name| {
+            schema
+                .field(name)
+                .ok_or_else(|| {
+                    KernelError::generic(format!("partition column `{name}` is not in the schema"))
+                })?
+                .make_physical(configuration.column_mapping_mode())
+        })
+        .collect::<KernelResult<Vec<_>>>()?;
+    Ok(Arc::new(StructType::try_new(fields)?))
 }
 
 /// Parses a predicate in the kernel's own serialized form (its serde JSON encoding).

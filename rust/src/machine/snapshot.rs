@@ -162,6 +162,18 @@ fn build(engine: &dyn Engine, table_root: &str, travel: TimeTravel) -> KernelRes
     }
 }
 
+/// The bytes of the log files a snapshot replays: its checkpoint parts (without v2 sidecars) and
+/// the commits after them.
+pub fn log_size_bytes(snapshot: &Snapshot) -> u64 {
+    let files = &snapshot.log_segment().listed;
+    files
+        .checkpoint_parts
+        .iter()
+        .chain(&files.ascending_commit_files)
+        .map(|path| path.location.size)
+        .sum()
+}
+
 /// Logical partition column names of a snapshot, in table order.
 pub fn partition_columns(snapshot: &Arc<Snapshot>) -> Vec<String> {
     snapshot

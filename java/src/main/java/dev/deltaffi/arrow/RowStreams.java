@@ -2,21 +2,29 @@ package dev.deltaffi.arrow;
 
 import dev.deltaffi.kernel.ir.KernelType;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.LongPredicate;
 import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.arrow.c.Data;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.execution.arrow.ArrowWriter;
+import org.apache.spark.sql.vectorized.ArrowColumnVector;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
  * Spark rows as an Arrow C stream, written batch by batch with Spark's own Arrow writer into
  * vectors laid out by the kernel's schema. The native side takes ownership of the stream and pulls
- * it lazily; releasing it frees the batches.
+ * it lazily; releasing it frees the batches. The other way, a stream native code writes is read as
+ * Spark columnar batches.
  */
 public final class RowStreams {
   private static final int BATCH_ROWS = 8192;
@@ -30,6 +38,34 @@ public final class RowStreams {
     Data.exportArrayStream(
         ALLOCATOR, new RowReader(ALLOCATOR, ArrowSchemas.toArrow(schema), rows), stream);
     return stream;
+  }
+
+  /**
+   * Imports the Arrow C stream that {@code fill} writes into a fresh stream struct (given its
+   * address; false: it wrote none) and hands each batch, with its column names, to {@code each}.
+   * Batches are only valid during the call. Returns what {@code fill} returned.
+   */
+  public static boolean importBatches(
+      LongPredicate fill, BiConsumer<List<String>, ColumnarBatch> each) {
+    try (ArrowArrayStream stream = ArrowArrayStream.allocateNew(ALLOCATOR)) {
+      if (!fill.test(stream.memoryAddress())) {
+        return false;
+      }
+      try (ArrowReader reader = Data.importArrayStream(ALLOCATOR, stream)) {
+        VectorSchemaRoot root = reader.getVectorSchemaRoot();
+        List<String> names = root.getSchema().getFields().stream().map(Field::getName).toList();
+        while (reader.loadNextBatch()) {
+          ColumnVector[] columns =
+              root.getFieldVectors().stream()
+                  .map(ArrowColumnVector::new)
+                  .toArray(ColumnVector[]::new);
+          each.accept(names, new ColumnarBatch(columns, root.getRowCount()));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read an Arrow stream from native code", e);
+      }
+      return true;
+    }
   }
 
   private static final class RowReader extends ArrowReader {

@@ -1,5 +1,6 @@
 package dev.deltaffi.kernel;
 
+import dev.deltaffi.arrow.RowStreams;
 import dev.deltaffi.io.HadoopIo;
 import dev.deltaffi.kernel.ir.IrBuilder;
 import dev.deltaffi.kernel.ir.KernelType;
@@ -9,6 +10,7 @@ import dev.deltaffi.plan.PlanRunner;
 import dev.deltaffi.plan.PlanTranslator;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -26,14 +28,20 @@ import org.apache.spark.sql.functions;
  */
 public final class KernelSnapshot implements AutoCloseable {
   /**
-   * Session setting: where the kernel replays the log to build a snapshot. {@code in-process} (the
-   * default): the kernel reads the log files itself through Hadoop FileSystem and decodes them
-   * natively, which costs milliseconds; the replay reads only the protocol and metadata columns of
-   * a checkpoint, so it stays small for any table. {@code spark}: every listing, read and replay
-   * plan is a phase the Java side executes, plans as Spark jobs.
+   * Session setting: where the kernel replays the log. {@code auto} (the default): a snapshot's
+   * protocol and metadata in process (the kernel reads the log files itself through Hadoop
+   * FileSystem and decodes them natively, in milliseconds; it reads only those columns of a
+   * checkpoint, so this stays small for any table), and a scan's live files in process when the log
+   * is at most {@link #IN_PROCESS_MAX_LOG_BYTES_CONF}, else as a Spark job. {@code in-process} or
+   * {@code spark}: always that way; with {@code spark} every listing, read and replay plan is a
+   * phase the Java side executes, plans as Spark jobs.
    */
-  public static final String LOG_REPLAY_CONF = "spark.deltaffi.snapshot.logReplay";
+  public static final String LOG_REPLAY_CONF = "spark.deltaffi.logReplay";
 
+  /** Session setting: the largest log (bytes of checkpoint and commits) scanned in process. */
+  public static final String IN_PROCESS_MAX_LOG_BYTES_CONF = "spark.deltaffi.inProcessMaxLogBytes";
+
+  public static final String AUTO = "auto";
   public static final String IN_PROCESS = "in-process";
   public static final String SPARK = "spark";
 
@@ -79,15 +87,7 @@ public final class KernelSnapshot implements AutoCloseable {
   private static KernelSnapshot load(
       SparkSession spark, String tableUri, int travelKind, long travelValue) {
     String root = tableUri.endsWith("/") ? tableUri : tableUri + "/";
-    String replay = spark.conf().get(LOG_REPLAY_CONF, IN_PROCESS);
-    HadoopIo inProcessIo =
-        switch (replay) {
-          case IN_PROCESS -> hadoopIo(spark);
-          case SPARK -> null;
-          default ->
-              throw new IllegalArgumentException(
-                  LOG_REPLAY_CONF + " must be " + IN_PROCESS + " or " + SPARK + ", not " + replay);
-        };
+    HadoopIo inProcessIo = logReplay(spark).equals(SPARK) ? null : hadoopIo(spark);
     try (NativeHandle machine =
         new NativeHandle(NativeKernel.startSnapshot(root, travelKind, travelValue, inProcessIo))) {
       NativeHandle snapshot =
@@ -146,23 +146,75 @@ public final class KernelSnapshot implements AutoCloseable {
    * Like {@link #planScan(SparkSession, List)}, with a kernel predicate (in the kernel's serde JSON
    * encoding, see KernelPredicates) for partition pruning and statistics-based file skipping.
    * Skipping is best-effort: rows must still be filtered.
+   *
+   * <p>Where the log replay for the live files runs follows {@link #LOG_REPLAY_CONF}: with {@code
+   * auto}, in process when the log (checkpoint and commits) is at most {@link
+   * #IN_PROCESS_MAX_LOG_BYTES_CONF}, else as the kernel's metadata plan run as a Spark job.
    */
   public ScanPlan planScan(SparkSession spark, List<String> columns, String predicateJson) {
     String[] names = columns == null ? null : columns.toArray(new String[0]);
+    boolean inProcess =
+        switch (logReplay(spark)) {
+          case IN_PROCESS -> true;
+          case SPARK -> false;
+          default ->
+              NativeKernel.logSizeBytes(handle.id())
+                  <= Long.parseLong(
+                      spark.conf().get(IN_PROCESS_MAX_LOG_BYTES_CONF, Long.toString(64L << 20)));
+        };
     List<Plan> metadataPlans = new ArrayList<>();
     try (NativeHandle machine =
-            new NativeHandle(NativeKernel.startScan(handle.id(), names, predicateJson));
+            new NativeHandle(
+                NativeKernel.startScan(
+                    handle.id(), names, predicateJson, inProcess ? hadoopIo(spark) : null));
         NativeHandle scan = driver(spark).run(machine, metadataPlans::add)) {
       KernelType.Struct logical = visitSchema(scan.id(), NativeKernel.SCAN_LOGICAL_SCHEMA);
       KernelType.Struct physical = visitSchema(scan.id(), NativeKernel.SCAN_PHYSICAL_SCHEMA);
       List<String> log = List.of(NativeKernel.phaseLog(scan.id()));
       List<ScanFileInfo> files = new ArrayList<>();
       KernelType.Struct partitionSchema = new KernelType.Struct(List.of());
+      if (inProcess) {
+        partitionSchema = visitSchema(scan.id(), NativeKernel.SCAN_PARTITION_SCHEMA);
+        inProcessFiles(scan.id(), partitionSchema, files);
+      }
       for (Plan plan : metadataPlans) {
         partitionSchema = liveFiles(spark, plan, files);
       }
       return new ScanPlan(logical, physical, partitionSchema, files, log);
     }
+  }
+
+  /** The live files an in-process scan found: the kernel's scan rows, taken as Arrow. */
+  private void inProcessFiles(
+      long scan, KernelType.Struct partitionSchema, List<ScanFileInfo> files) {
+    int partitionFields = partitionSchema.fields().size();
+    RowStreams.importBatches(
+        address -> NativeKernel.takeScanFiles(scan, address),
+        (names, batch) -> {
+          int path = names.indexOf("path");
+          int size = names.indexOf("size");
+          int modificationTime = names.indexOf("modificationTime");
+          int deletionVector = names.indexOf("deletionVector");
+          int constants = names.indexOf("fileConstantValues");
+          int parsed = names.indexOf("partitionValues_parsed");
+          Iterator<InternalRow> rows = batch.rowIterator();
+          while (rows.hasNext()) {
+            InternalRow row = rows.next();
+            // fileConstantValues: partitionValues, baseRowId, defaultRowCommitVersion, tags, ...
+            InternalRow fileConstants = row.getStruct(constants, 5);
+            files.add(
+                scanFile(
+                    row.getUTF8String(path).toString(),
+                    row.getLong(size),
+                    row.getLong(modificationTime),
+                    row.isNullAt(deletionVector) ? null : row.getStruct(deletionVector, 5),
+                    parsed < 0 || row.isNullAt(parsed)
+                        ? new GenericInternalRow(0)
+                        : row.getStruct(parsed, partitionFields),
+                    nullableLong(fileConstants, 1),
+                    nullableLong(fileConstants, 2)));
+          }
+        });
   }
 
   /**
@@ -172,6 +224,7 @@ public final class KernelSnapshot implements AutoCloseable {
   private KernelType.Struct liveFiles(SparkSession spark, Plan plan, List<ScanFileInfo> files) {
     KernelType.Struct add = (KernelType.Struct) plan.schema().field("add").type();
     KernelType.Field parsed = add.field("partitionValues_parsed");
+    int partitionFields = parsed == null ? 0 : ((KernelType.Struct) parsed.type()).fields().size();
     Dataset<Row> adds =
         new PlanTranslator(spark)
             .toDataFrame(plan)
@@ -179,44 +232,71 @@ public final class KernelSnapshot implements AutoCloseable {
                 functions.col("add.path"),
                 functions.col("add.size"),
                 functions.col("add.modificationTime"),
-                functions.col("add.deletionVector.storageType"),
-                functions.col("add.deletionVector.pathOrInlineDv"),
-                functions.col("add.deletionVector.offset"),
-                functions.col("add.deletionVector.sizeInBytes"),
-                functions.col("add.deletionVector.cardinality"),
+                functions.col("add.deletionVector"),
                 parsed == null ? functions.struct() : functions.col("add.partitionValues_parsed"),
                 functions.col("add.baseRowId"),
                 functions.col("add.defaultRowCommitVersion"));
     for (InternalRow row : PhaseDriver.collect(adds)) {
-      InternalRow partitionValues =
-          parsed == null || row.isNullAt(8)
-              ? new GenericInternalRow(0)
-              : row.getStruct(8, ((KernelType.Struct) parsed.type()).fields().size());
-      DeletionVectors.Descriptor deletionVector =
-          row.isNullAt(3)
-              ? null
-              : new DeletionVectors.Descriptor(
-                  row.getUTF8String(3).toString(),
-                  row.getUTF8String(4).toString(),
-                  row.isNullAt(5) ? null : row.getInt(5),
-                  row.getInt(6),
-                  row.getLong(7));
       files.add(
-          new ScanFileInfo(
-              FileUris.resolve(tableRoot, row.getUTF8String(0).toString()).toString(),
+          scanFile(
+              row.getUTF8String(0).toString(),
               row.getLong(1),
               row.getLong(2),
-              partitionValues.copy(),
-              deletionVector,
-              row.isNullAt(9) ? null : row.getLong(9),
-              row.isNullAt(10) ? null : row.getLong(10)));
+              row.isNullAt(3) ? null : row.getStruct(3, 5),
+              parsed == null || row.isNullAt(4)
+                  ? new GenericInternalRow(0)
+                  : row.getStruct(4, partitionFields),
+              nullableLong(row, 5),
+              nullableLong(row, 6)));
     }
     return parsed == null ? new KernelType.Struct(List.of()) : (KernelType.Struct) parsed.type();
+  }
+
+  /**
+   * A live file from its {@code add} fields; {@code deletionVector} is the kernel's descriptor
+   * struct (storageType, pathOrInlineDv, offset, sizeInBytes, cardinality) or null.
+   */
+  private ScanFileInfo scanFile(
+      String path,
+      long size,
+      long modificationTime,
+      InternalRow deletionVector,
+      InternalRow partitionValues,
+      Long baseRowId,
+      Long defaultRowCommitVersion) {
+    return new ScanFileInfo(
+        FileUris.resolve(tableRoot, path).toString(),
+        size,
+        modificationTime,
+        partitionValues.copy(),
+        deletionVector == null
+            ? null
+            : new DeletionVectors.Descriptor(
+                deletionVector.getUTF8String(0).toString(),
+                deletionVector.getUTF8String(1).toString(),
+                deletionVector.isNullAt(2) ? null : deletionVector.getInt(2),
+                deletionVector.getInt(3),
+                deletionVector.getLong(4)),
+        baseRowId,
+        defaultRowCommitVersion);
+  }
+
+  private static Long nullableLong(InternalRow row, int ordinal) {
+    return row.isNullAt(ordinal) ? null : row.getLong(ordinal);
   }
 
   private static KernelType.Struct visitSchema(long handle, int which) {
     IrBuilder ir = new IrBuilder();
     return ir.get(NativeKernel.visitSchema(handle, which, ir), KernelType.Struct.class);
+  }
+
+  private static String logReplay(SparkSession spark) {
+    String replay = spark.conf().get(LOG_REPLAY_CONF, AUTO);
+    if (!List.of(AUTO, IN_PROCESS, SPARK).contains(replay)) {
+      throw new IllegalArgumentException(
+          LOG_REPLAY_CONF + " must be auto, in-process or spark, not " + replay);
+    }
+    return replay;
   }
 
   private static PhaseDriver driver(SparkSession spark) {

@@ -12,6 +12,7 @@ final class NativeKernel {
   static final int TABLE_SCHEMA = 0;
   static final int SCAN_LOGICAL_SCHEMA = 1;
   static final int SCAN_PHYSICAL_SCHEMA = 2;
+  static final int SCAN_PARTITION_SCHEMA = 3;
 
   static {
     NativeLibrary.ensureLoaded();
@@ -33,9 +34,21 @@ final class NativeKernel {
 
   /**
    * Starts a scan machine on a snapshot handle; columns null means all; predicateJson (nullable) is
-   * a kernel predicate in the kernel's serde JSON encoding.
+   * a kernel predicate in the kernel's serde JSON encoding. With {@code inProcessIo} the kernel
+   * replays the log for the live files itself (see takeScanFiles); with null the metadata plan is a
+   * PartialResult phase.
    */
-  static native long startScan(long snapshot, String[] columns, String predicateJson);
+  static native long startScan(
+      long snapshot, String[] columns, String predicateJson, HadoopIo inProcessIo);
+
+  /**
+   * Moves an in-process scan's live files (the kernel's scan rows) into the Arrow C stream struct
+   * at {@code streamAddress}; false, writing nothing, for a scan planned with phases.
+   */
+  static native boolean takeScanFiles(long scan, long streamAddress);
+
+  /** The bytes of the log files a snapshot replays (checkpoint parts and commits). */
+  static native long logSizeBytes(long snapshot);
 
   static native int phaseKind(long machine);
 

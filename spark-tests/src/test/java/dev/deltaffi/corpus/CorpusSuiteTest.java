@@ -14,12 +14,15 @@ import dev.deltaffi.testing.TestTables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -27,26 +30,48 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every read of the shared corpus (tables written by Delta Lake's Spark writer and delta-rs, with
- * the rows a correct reader returns), through the format under test.
+ * the rows a correct reader returns), through the format under test, once with each log replay: in
+ * process (the default for these small logs) and as phases run on Spark.
  */
 @ExtendWith(NativeHandleLeakCheck.class)
 class CorpusSuiteTest {
 
   @TestFactory
-  Stream<DynamicTest> corpus() {
+  Stream<DynamicNode> corpus() {
     String shared = System.getProperty("deltaffi.shared.dir");
     Path corpus = shared == null ? null : Path.of(shared, "corpus");
     assumeTrue(
         corpus != null && Files.isRegularFile(corpus.resolve("manifest.json")),
         "no shared corpus (system property deltaffi.shared.dir)");
-    return CorpusCase.load(corpus).stream()
-        .flatMap(
-            c ->
-                c.reads().stream()
-                    .map(
-                        r ->
-                            DynamicTest.dynamicTest(
-                                c.name() + " [" + r.id() + "]", () -> run(c, r))));
+    List<CorpusCase> cases = CorpusCase.load(corpus);
+    return Stream.of(KernelSnapshot.IN_PROCESS, KernelSnapshot.SPARK)
+        .map(
+            replay ->
+                DynamicContainer.dynamicContainer(
+                    "log replay " + replay,
+                    cases.stream()
+                        .flatMap(
+                            c ->
+                                c.reads().stream()
+                                    .map(
+                                        r ->
+                                            DynamicTest.dynamicTest(
+                                                c.name() + " [" + r.id() + "]",
+                                                () -> withLogReplay(replay, () -> run(c, r)))))));
+  }
+
+  private interface Check {
+    void run() throws IOException;
+  }
+
+  private static void withLogReplay(String replay, Check check) throws IOException {
+    SparkSession spark = TestSpark.session();
+    spark.conf().set(KernelSnapshot.LOG_REPLAY_CONF, replay);
+    try {
+      check.run();
+    } finally {
+      spark.conf().unset(KernelSnapshot.LOG_REPLAY_CONF);
+    }
   }
 
   @TempDir static Path copies;
