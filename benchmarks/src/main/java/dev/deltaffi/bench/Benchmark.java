@@ -45,6 +45,10 @@ import scala.jdk.javaapi.CollectionConverters;
  */
 public final class Benchmark {
   private static final String FFI = "delta-ffi";
+
+  /** delta-ffi with the log replayed as phases run on Spark (spark.deltaffi.logReplay=spark). */
+  private static final String FFI_PHASES = "delta-ffi-phases";
+
   private static final String DELTA = "delta-spark";
   private static final String PARQUET = "parquet";
 
@@ -137,13 +141,14 @@ public final class Benchmark {
               + "; delta-ffi phases "
               + snapshot.phaseLog());
     }
-    return result("cold_snapshot", timings);
+    return result("cold_snapshot", timings, "ffi_phases=" + seconds(timings.median(FFI_PHASES)));
   }
 
   /** Each reader loads a new snapshot (delta-spark's cache cleared first, outside the clock). */
   private Map<String, Timings.Run> snapshotReaders(String table, long expectedVersion) {
     Map<String, Timings.Run> readers = new LinkedHashMap<>();
     readers.put(FFI, t -> ffiSnapshot(table, expectedVersion));
+    readers.put(FFI_PHASES, t -> withPhases(() -> ffiSnapshot(table, expectedVersion)));
     readers.put(DELTA, t -> deltaSnapshot(table, expectedVersion));
     return readers;
   }
@@ -174,21 +179,8 @@ public final class Benchmark {
     scala.collection.immutable.Seq<Expression> noFilters =
         CollectionConverters.asScala(List.<Expression>of()).toSeq();
     Map<String, Timings.Run> readers = new LinkedHashMap<>();
-    readers.put(
-        FFI,
-        t -> {
-          long start = System.nanoTime();
-          try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
-            double loaded = Timings.since(start);
-            long planStart = System.nanoTime();
-            int planned = snapshot.planScan(spark, null).files().size();
-            double planning = Timings.since(planStart);
-            expect(FFI + " files", planned, files);
-            t.add(FFI + " snapshot", loaded);
-            t.add(FFI + " plan", planning);
-            return loaded + planning;
-          }
-        });
+    readers.put(FFI, t -> ffiPlanning(t, FFI, table, files));
+    readers.put(FFI_PHASES, t -> withPhases(() -> ffiPlanning(t, FFI_PHASES, table, files)));
     readers.put(
         DELTA,
         t -> {
@@ -229,12 +221,40 @@ public final class Benchmark {
             + " files in one checkpoint; snapshot+plan seconds: "
             + parts(timings, FFI, "snapshot", "plan")
             + ", "
+            + parts(timings, FFI_PHASES, "snapshot", "plan")
+            + ", "
             + parts(timings, DELTA, "snapshot", "plan"));
     return result(
         "scan_planning",
         timings,
+        "ffi_phases=" + seconds(timings.median(FFI_PHASES)),
         "heap_ffi_mb=" + megabytes(ffiHeap),
         "heap_delta_mb=" + megabytes(deltaHeap));
+  }
+
+  /** Loads the latest snapshot and plans a scan of all files, timing both under {@code key}. */
+  private double ffiPlanning(Timings t, String key, String table, int files) {
+    long start = System.nanoTime();
+    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
+      double loaded = Timings.since(start);
+      long planStart = System.nanoTime();
+      int planned = snapshot.planScan(spark, null).files().size();
+      double planning = Timings.since(planStart);
+      expect(key + " files", planned, files);
+      t.add(key + " snapshot", loaded);
+      t.add(key + " plan", planning);
+      return loaded + planning;
+    }
+  }
+
+  /** Runs {@code run} with the kernel's log replayed as phases whose plans run on Spark. */
+  private <T> T withPhases(Callable<T> run) throws Exception {
+    spark.conf().set(KernelSnapshot.LOG_REPLAY_CONF, KernelSnapshot.SPARK);
+    try {
+      return run.call();
+    } finally {
+      spark.conf().unset(KernelSnapshot.LOG_REPLAY_CONF);
+    }
   }
 
   /** 3. count(*) and sum over all rows: two queries per run, each on a newly loaded table. */
@@ -380,10 +400,6 @@ public final class Benchmark {
     String table = tables.commitLog((int) last, 1_000_000);
     Timings loads =
         Timings.alternate(mode.warmups(), mode.bridgeRuns(), snapshotReaders(table, last));
-    int phases;
-    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
-      phases = snapshot.phaseLog().size();
-    }
     int[] listingRows = new int[1];
     List<List<BridgeProbe.Step>> lastRun = new ArrayList<>(List.of(List.of()));
     Map<String, Timings.Run> variants = new LinkedHashMap<>();
@@ -448,8 +464,8 @@ public final class Benchmark {
     return result(
         "bridge",
         loads,
-        "phases=" + phases,
-        "load_per_phase_us=" + micros(loads.median(FFI) / phases),
+        "ffi_phases=" + seconds(loads.median(FFI_PHASES)),
+        "phases=" + lastRun.get(0).size(),
         "phase_step_us=" + micros(probe.median("batch per phase")),
         "arrow_batch_us=" + micros(perBatch));
   }

@@ -1,5 +1,8 @@
 package dev.deltaffi.spark;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaffi.kernel.DeletionVectors;
 import dev.deltaffi.kernel.ScanFileInfo;
 import dev.deltaffi.kernel.ScanPlan;
@@ -46,6 +49,8 @@ import scala.jdk.javaapi.CollectionConverters;
 public final class DeltaFfiScan implements Scan, Batch {
 
   private static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
+  private static final String TYPE_CHANGES_KEY = "delta.typeChanges";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DeltaFfiTable table;
   private final DeltaFfiTable.Planned planned;
@@ -65,6 +70,13 @@ public final class DeltaFfiScan implements Scan, Batch {
   /** Columns read from the data files after the row index: materialized row tracking values. */
   private final List<StructField> materialized;
 
+  /**
+   * Whether the files must be read with Spark's row-based Parquet reader: type widening changed a
+   * column from byte or short to a decimal, and the vectorized reader cannot convert those files'
+   * INT32 values (the row reader can).
+   */
+  private final boolean rowReader;
+
   /** For each output column, its position in the Parquet reader's row (data, then partition). */
   private final int[] outputOrdinals;
 
@@ -80,6 +92,7 @@ public final class DeltaFfiScan implements Scan, Batch {
     this.deletionVectors = plan.files().stream().anyMatch(f -> f.deletionVector() != null);
     this.rowIndex = deletionVectors || (metadata != null && metadata.needsRowIndex());
     this.materialized = metadata == null ? List.of() : metadata.materializedColumns();
+    this.rowReader = widensSmallIntegersToDecimal(plan.logicalSchema());
     this.outputOrdinals = outputOrdinals();
   }
 
@@ -125,7 +138,7 @@ public final class DeltaFfiScan implements Scan, Batch {
 
   @Override
   public ColumnarSupportMode columnarSupportMode() {
-    return columnar(SparkSession.active())
+    return columnar(readerSession())
         ? ColumnarSupportMode.SUPPORTED
         : ColumnarSupportMode.UNSUPPORTED;
   }
@@ -153,7 +166,7 @@ public final class DeltaFfiScan implements Scan, Batch {
 
   @Override
   public PartitionReaderFactory createReaderFactory() {
-    SparkSession spark = SparkSession.active();
+    SparkSession spark = readerSession();
     boolean columnar = columnar(spark);
     Function1<PartitionedFile, Iterator<InternalRow>> readFile =
         new ParquetFileFormat()
@@ -256,6 +269,57 @@ public final class DeltaFfiScan implements Scan, Batch {
         && new ParquetFileFormat().supportBatch(spark, resultSchema)
         && conf.wholeStageEnabled()
         && !WholeStageCodegenExec.isTooManyFields(conf, resultSchema);
+  }
+
+  /** The session whose settings Spark's Parquet reader is built with. */
+  private SparkSession readerSession() {
+    SparkSession spark = SparkSession.active();
+    if (!rowReader) {
+      return spark;
+    }
+    org.apache.spark.sql.classic.SparkSession clone =
+        ((org.apache.spark.sql.classic.SparkSession) spark).cloneSession();
+    clone
+        .sessionState()
+        .conf()
+        .setConfString(SQLConf.PARQUET_VECTORIZED_READER_ENABLED().key(), "false");
+    return clone;
+  }
+
+  /** Whether a column (at any depth) was widened from byte or short to a decimal. */
+  private static boolean widensSmallIntegersToDecimal(KernelType type) {
+    if (type instanceof KernelType.Struct struct) {
+      for (KernelType.Field field : struct.fields()) {
+        if (field.type() instanceof KernelType.Decimal
+                && smallIntegerOrigin(field.metadata().get(TYPE_CHANGES_KEY))
+            || widensSmallIntegersToDecimal(field.type())) {
+          return true;
+        }
+      }
+    } else if (type instanceof KernelType.Array array) {
+      return widensSmallIntegersToDecimal(array.element());
+    } else if (type instanceof KernelType.MapType map) {
+      return widensSmallIntegersToDecimal(map.key()) || widensSmallIntegersToDecimal(map.value());
+    }
+    return false;
+  }
+
+  /** Whether a {@code delta.typeChanges} value (a JSON array) records a byte or short origin. */
+  private static boolean smallIntegerOrigin(String typeChanges) {
+    if (typeChanges == null) {
+      return false;
+    }
+    try {
+      for (JsonNode change : JSON.readTree(typeChanges)) {
+        String from = change.path("fromType").asText();
+        if (from.equals("byte") || from.equals("short")) {
+          return true;
+        }
+      }
+      return false;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable " + TYPE_CHANGES_KEY + ": " + typeChanges, e);
+    }
   }
 
   /**

@@ -29,17 +29,14 @@ import org.apache.spark.sql.Row;
  *
  * <p>A case is deferred when its table needs a feature whose read semantics are not implemented
  * yet, seen either in the table's log (reader features) or in what the case says it {@code covers}.
- * Deletion vectors and column mapping (name and id modes) are read.
+ * Deletion vectors, column mapping (name and id modes), row tracking and type widening are read.
  */
 final class CorpusClassifier {
 
-  private static final String TYPE_WIDENING = "type widening";
   private static final String VARIANT = "variant";
 
   private static final Map<String, String> DEFERRED_READER_FEATURES =
       Map.of(
-          "typeWidening", TYPE_WIDENING,
-          "typeWidening-preview", TYPE_WIDENING,
           "variantType", VARIANT,
           "variantType-preview", VARIANT,
           "variantShredding-preview", VARIANT);
@@ -47,9 +44,7 @@ final class CorpusClassifier {
   private static final Map<Pattern, String> DEFERRED_SUBJECTS = new LinkedHashMap<>();
 
   static {
-    DEFERRED_SUBJECTS.put(words("type widening"), TYPE_WIDENING);
     DEFERRED_SUBJECTS.put(words("variant"), VARIANT);
-    DEFERRED_SUBJECTS.put(words("row tracking"), "row tracking");
     DEFERRED_SUBJECTS.put(words("timestampAsOf"), "time travel by timestamp");
   }
 
