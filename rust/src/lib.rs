@@ -373,6 +373,22 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_takeScanFiles<'loca
     })
 }
 
+/// How many live files a scan's table has before pruning; -1 when not counted (the live files
+/// were found by a Spark job).
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_scanTotalFiles<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jlong {
+    entry(&mut env, |_| match handles::get(handle)?.as_ref() {
+        Handle::Scan { total_files, .. } => {
+            Ok(total_files.map_or(-1, |n| jlong::try_from(n).unwrap_or(jlong::MAX)))
+        }
+        _ => Err(Failure::Usage(format!("handle {handle} is not a scan"))),
+    })
+}
+
 /// The table's configuration (metadata properties) as alternating keys and values, sorted by key.
 #[no_mangle]
 pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_tableProperties<'local>(

@@ -13,8 +13,8 @@
 use std::sync::Arc;
 
 use delta_kernel::arrow::array::{Array, AsArray, RecordBatch, RecordBatchIterator};
-use delta_kernel::arrow::datatypes::Schema;
 use delta_kernel::arrow::datatypes::Int64Type;
+use delta_kernel::arrow::datatypes::Schema;
 use delta_kernel::arrow::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use delta_kernel::engine::arrow_conversion::TryFromArrow;
 use delta_kernel::engine::arrow_data::ArrowEngineData;
@@ -41,7 +41,9 @@ pub unsafe fn import_stream(address: i64) -> KernelResult<RecordBatchStreamReade
 /// will import (and release).
 pub fn export_batches(batches: Vec<RecordBatch>, address: i64) -> KernelResult<()> {
     if address == 0 {
-        return Err(KernelError::generic("no Arrow stream struct to export into"));
+        return Err(KernelError::generic(
+            "no Arrow stream struct to export into",
+        ));
     }
     let schema = batches
         .first()

@@ -31,12 +31,12 @@ pub enum Handle {
         files: Mutex<Option<ScanFiles>>,
         /// The partition columns as the live files' `partitionValues_parsed` types them.
         partition_schema: Option<delta_kernel::schema::SchemaRef>,
+        /// The live files before pruning, when counted (in-process scans).
+        total_files: Option<u64>,
         log: Vec<String>,
     },
     /// Decoded deletion vector: sorted indexes of the deleted rows.
-    DeletedRows {
-        rows: Vec<u64>,
-    },
+    DeletedRows { rows: Vec<u64> },
 }
 
 /// A machine with its result type erased, so snapshot and scan machines share every native.
@@ -75,7 +75,9 @@ impl IntoHandle for SnapshotRef {
 impl IntoHandle for PlannedScan {
     fn into_handle(self, log: Vec<String>) -> Handle {
         let partition_schema = self.files.as_ref().map(|f| f.partition_schema.clone());
+        let total_files = self.total_files();
         Handle::Scan {
+            total_files,
             scan: self.scan,
             files: Mutex::new(self.files),
             partition_schema,

@@ -31,6 +31,13 @@ pub struct PlannedScan {
     pub files: Option<ScanFiles>,
 }
 
+impl PlannedScan {
+    /// The number of live files before the predicate pruned any, when known.
+    pub fn total_files(&self) -> Option<u64> {
+        self.files.as_ref().map(|files| files.total_files)
+    }
+}
+
 /// The live files of an in-process scan: the kernel's scan rows (path, size, modificationTime,
 /// deletionVector, fileConstantValues{partitionValues, baseRowId, defaultRowCommitVersion, ...},
 /// partitionValues_parsed) of the files the scan keeps.
@@ -38,6 +45,8 @@ pub struct ScanFiles {
     pub batches: Vec<RecordBatch>,
     /// The type of `partitionValues_parsed` (physical names), empty when unpartitioned.
     pub partition_schema: Arc<StructType>,
+    /// How many live files the table has, before partition pruning and data skipping.
+    pub total_files: u64,
 }
 
 /// Starts planning a scan of `columns` (logical top-level names; `None` reads all columns). With
@@ -59,6 +68,7 @@ pub fn start(
             StatsOptions::none()
         };
         let scan = snapshot
+            .clone()
             .scan_builder()
             .with_schema_opt(schema)
             .with_predicate(predicate.map(Arc::new))
@@ -74,7 +84,12 @@ pub fn start(
                 Ok(PlannedScan { scan, files: None })
             }
             Replay::InProcess(engine) => {
-                let files = live_files(&scan, engine.as_ref())?;
+                let mut files = live_files(&scan, engine.as_ref())?;
+                if scan.physical_predicate().is_some() {
+                    // A second replay without the predicate, so EXPLAIN can tell what it pruned.
+                    let unfiltered = snapshot.scan_builder().build()?;
+                    files.total_files = live_files(&unfiltered, engine.as_ref())?.kept_files();
+                }
                 Ok(PlannedScan {
                     scan,
                     files: Some(files),
@@ -91,7 +106,9 @@ fn live_files(scan: &Scan, engine: &dyn Engine) -> KernelResult<ScanFiles> {
     for metadata in scan.scan_metadata(engine)? {
         let metadata = metadata?;
         let (data, selection) = metadata.scan_files.into_parts();
-        let batch = ArrowEngineData::try_from_engine_data(data)?.record_batch().clone();
+        let batch = ArrowEngineData::try_from_engine_data(data)?
+            .record_batch()
+            .clone();
         // Rows past the end of the selection vector are selected.
         let keep: BooleanArray = (0..batch.num_rows())
             .map(|row| Some(selection.get(row).copied().unwrap_or(true)))
@@ -101,10 +118,22 @@ fn live_files(scan: &Scan, engine: &dyn Engine) -> KernelResult<ScanFiles> {
             batches.push(kept);
         }
     }
-    Ok(ScanFiles {
+    let mut files = ScanFiles {
         batches,
         partition_schema: physical_partition_schema(scan.snapshot())?,
-    })
+        total_files: 0,
+    };
+    files.total_files = files.kept_files();
+    Ok(files)
+}
+
+impl ScanFiles {
+    fn kept_files(&self) -> u64 {
+        self.batches
+            .iter()
+            .map(|batch| batch.num_rows() as u64)
+            .sum()
+    }
 }
 
 /// The partition columns with their physical names, as `partitionValues_parsed` types them.

@@ -180,7 +180,14 @@ public final class KernelSnapshot implements AutoCloseable {
       for (Plan plan : metadataPlans) {
         partitionSchema = liveFiles(spark, plan, files);
       }
-      return new ScanPlan(logical, physical, partitionSchema, files, log);
+      long totalFiles = NativeKernel.scanTotalFiles(scan.id());
+      return new ScanPlan(
+          logical,
+          physical,
+          partitionSchema,
+          files,
+          totalFiles < 0 ? OptionalLong.empty() : OptionalLong.of(totalFiles),
+          log);
     }
   }
 

@@ -47,6 +47,9 @@ final class NativeKernel {
    */
   static native boolean takeScanFiles(long scan, long streamAddress);
 
+  /** A scan's live files before pruning; -1 when not counted (its files came from Spark). */
+  static native long scanTotalFiles(long scan);
+
   /** The bytes of the log files a snapshot replays (checkpoint parts and commits). */
   static native long logSizeBytes(long snapshot);
 

@@ -2,15 +2,18 @@ package dev.deltaffi.kernel;
 
 import dev.deltaffi.kernel.ir.KernelType;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The result of the scan machine: the kernel's logical and physical read schemas and the live files
  * to read. Partition values are typed by the kernel, in {@code partitionSchema} order (physical
- * names).
+ * names). {@code totalFiles} counts the table's live files before partition pruning and data
+ * skipping, when the log was replayed in process (empty when a Spark job found the files).
  */
 public record ScanPlan(
     KernelType.Struct logicalSchema,
     KernelType.Struct physicalSchema,
     KernelType.Struct partitionSchema,
     List<ScanFileInfo> files,
+    OptionalLong totalFiles,
     List<String> phaseLog) {}

@@ -127,6 +127,12 @@ public final class DeltaFfiScan implements Scan, Batch {
         + List.of(readSchema.fieldNames())
         + " files selected by kernel: "
         + planned.plan().files().size()
+        + planned.plan().totalFiles().stream()
+            .mapToObj(
+                total ->
+                    " of " + total + " (pruned " + (total - planned.plan().files().size()) + ")")
+            .findFirst()
+            .orElse("")
         + " kernelPredicate="
         + (planned.predicateJson() == null ? "none" : planned.predicateJson());
   }

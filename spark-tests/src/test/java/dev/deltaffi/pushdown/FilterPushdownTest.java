@@ -148,13 +148,13 @@ class FilterPushdownTest {
             "{\"Binary\":{\"op\":\"LessThan\",\"left\":{\"Column\":{\"path\":[\"id\"]}},"
                 + "\"right\":{\"Literal\":{\"Long\":30}}}}"),
         explain);
-    assertTrue(explain.contains("files selected by kernel: 2"), explain);
+    assertTrue(explain.contains("files selected by kernel: 2 of 40 (pruned 38)"), explain);
     String unfiltered =
         TestSpark.readUnderTest(table, OptionalLong.empty())
             .queryExecution()
             .executedPlan()
             .toString();
-    assertTrue(unfiltered.contains("files selected by kernel: 40"), unfiltered);
+    assertTrue(unfiltered.contains("files selected by kernel: 40 of 40 (pruned 0)"), unfiltered);
     assertTrue(unfiltered.contains("kernelPredicate=none"), unfiltered);
   }
 
