@@ -199,3 +199,77 @@ mod tests {
         assert!(parse_predicate("{\"Nope\":1}").is_err());
     }
 }
+
+#[cfg(test)]
+mod in_process_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use delta_kernel::expressions::{column_expr, Expression, Predicate};
+    use delta_kernel::object_store::local::LocalFileSystem;
+    use delta_kernel::schema::DataType;
+    use delta_kernel::{Engine, SnapshotRef};
+    use delta_kernel_default_engine::DefaultEngine;
+    use url::Url;
+
+    use super::super::snapshot::{self, Replay, TimeTravel};
+    use super::super::Phase;
+    use super::{start, ScanFiles};
+
+    fn engine() -> Arc<dyn Engine> {
+        Arc::new(DefaultEngine::builder(Arc::new(LocalFileSystem::new())).build())
+    }
+
+    fn sample_table() -> SnapshotRef {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/sample-table");
+        let root = Url::from_directory_path(dir.canonicalize().unwrap()).unwrap();
+        let mut machine = snapshot::start(
+            root.to_string(),
+            TimeTravel::Latest,
+            Replay::InProcess(engine()),
+        )
+        .unwrap();
+        // In process, the kernel needs nothing from the engine: the first phase is the Terminus.
+        assert!(matches!(machine.phase().unwrap(), Phase::Terminus(_)));
+        machine.take_terminus().unwrap()
+    }
+
+    fn files(snapshot: &SnapshotRef, predicate: Option<Predicate>) -> ScanFiles {
+        let mut machine = start(
+            snapshot.clone(),
+            None,
+            predicate,
+            Replay::InProcess(engine()),
+        )
+        .unwrap();
+        assert!(matches!(machine.phase().unwrap(), Phase::Terminus(_)));
+        machine
+            .take_terminus()
+            .unwrap()
+            .files
+            .expect("in-process files")
+    }
+
+    #[test]
+    fn in_process_scan_keeps_pruned_files_out_and_counts_all() {
+        let snapshot = sample_table();
+        let all = files(&snapshot, None);
+        let partition = all
+            .partition_schema
+            .field("country")
+            .expect("partition column");
+        assert_eq!(partition.data_type(), &DataType::STRING);
+        assert_eq!(all.kept_files(), all.total_files);
+        let germany = Predicate::eq(column_expr!("country"), Expression::literal("DE"));
+        let pruned = files(&snapshot, Some(germany));
+        assert_eq!(pruned.total_files, all.total_files);
+        assert!(pruned.kept_files() > 0 && pruned.kept_files() < all.kept_files());
+        for batch in &pruned.batches {
+            let path = batch.column_by_name("path").expect("path column");
+            let paths = delta_kernel::arrow::array::AsArray::as_string::<i32>(path);
+            assert!(paths.iter().all(|p| p.unwrap().starts_with("country=DE/")));
+        }
+    }
+}
