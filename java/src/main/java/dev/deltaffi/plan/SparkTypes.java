@@ -63,7 +63,9 @@ public final class SparkTypes {
       case "timestamp_ntz" -> DataTypes.TimestampNTZType;
       // A column of type void holds only NULLs.
       case "void" -> DataTypes.NullType;
-      // variant is struct-backed in the kernel; its physical layout is not reported.
+      // Unshredded on disk as a struct of binary metadata and value, which Spark's Parquet reader
+      // reads as its own variant type.
+      case "variant" -> DataTypes.VariantType;
       default -> throw new UnsupportedOperationException("Unsupported kernel type: " + name);
     };
   }

@@ -33,18 +33,12 @@ import org.apache.spark.sql.Row;
  */
 final class CorpusClassifier {
 
-  private static final String VARIANT = "variant";
-
   private static final Map<String, String> DEFERRED_READER_FEATURES =
-      Map.of(
-          "variantType", VARIANT,
-          "variantType-preview", VARIANT,
-          "variantShredding-preview", VARIANT);
+      Map.of("variantShredding-preview", "shredded variant");
 
   private static final Map<Pattern, String> DEFERRED_SUBJECTS = new LinkedHashMap<>();
 
   static {
-    DEFERRED_SUBJECTS.put(words("variant"), VARIANT);
     DEFERRED_SUBJECTS.put(words("timestampAsOf"), "time travel by timestamp");
   }
 

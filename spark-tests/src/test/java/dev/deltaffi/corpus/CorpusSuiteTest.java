@@ -83,6 +83,12 @@ class CorpusSuiteTest {
     if (read.expectedError() != null) {
       // The error must at least say which table: the case folder is part of its path.
       assertFailsNaming(() -> query(table, read).collectAsList(), c.dir().getFileName().toString());
+    } else if (read.expected() != null && read.expected().endsWith(".txt")) {
+      // A pretty-printed expectation (variants shown as binary structs) does not load as rows:
+      // the rows are compared with delta-spark's reading of the same table, and counted.
+      Dataset<Row> oracle = shape(TestSpark.readOracle(table.toString(), read.version()), read);
+      assertSameAnswer(oracle, query(table, read), context);
+      assertEquals(read.rowCount().orElseThrow(), query(table, read).count(), context + " rows");
     } else if (read.expected() != null) {
       SparkSession spark = TestSpark.session();
       Dataset<Row> expected = spark.read().parquet(c.dir().resolve(read.expected()).toString());
@@ -97,7 +103,11 @@ class CorpusSuiteTest {
   }
 
   private static Dataset<Row> query(Path table, CorpusCase.Read read) {
-    Dataset<Row> df = TestSpark.readUnderTest(table.toString(), read.version());
+    return shape(TestSpark.readUnderTest(table.toString(), read.version()), read);
+  }
+
+  /** The read's projection and filter applied to a table. */
+  private static Dataset<Row> shape(Dataset<Row> df, CorpusCase.Read read) {
     if (read.columns() != null) {
       df =
           df.select(

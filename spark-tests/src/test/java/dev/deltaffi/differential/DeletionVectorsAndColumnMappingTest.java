@@ -1,6 +1,6 @@
 package dev.deltaffi.differential;
 
-import static dev.deltaffi.testing.DataFrameAssert.assertSameAnswer;
+import static dev.deltaffi.testing.DataFrameAssert.assertSameReads;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltaffi.testing.NativeHandleLeakCheck;
@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
-import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -205,21 +204,6 @@ class DeletionVectorsAndColumnMappingTest {
           line -> line.startsWith("{\"add\"") && line.contains("\"deletionVector\":{"));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  @SafeVarargs
-  private static void assertSameReads(
-      String location, OptionalLong version, UnaryOperator<Dataset<Row>>... queries) {
-    for (int i = 0; i < queries.length; i++) {
-      assertSameAnswer(
-          queries[i].apply(TestSpark.readOracle(location, version)),
-          queries[i].apply(TestSpark.readUnderTest(location, version)),
-          location
-              + " version "
-              + (version.isPresent() ? version.getAsLong() : "latest")
-              + " query #"
-              + i);
     }
   }
 }

@@ -1,13 +1,12 @@
 package dev.deltaffi.differential;
 
-import static dev.deltaffi.testing.DataFrameAssert.assertSameAnswer;
+import static dev.deltaffi.testing.DataFrameAssert.assertSameReads;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.deltaffi.testing.NativeHandleLeakCheck;
 import dev.deltaffi.testing.TestSpark;
 import java.nio.file.Path;
 import java.util.OptionalLong;
-import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -41,6 +40,7 @@ class MetadataColumnsTest {
     spark.sql("DELETE FROM delta.`" + table + "` WHERE id % 7 = 0");
     assertSameReads(
         table,
+        OptionalLong.empty(),
         df -> df.select("id", "_metadata"),
         df ->
             df.select(
@@ -69,6 +69,7 @@ class MetadataColumnsTest {
     spark.sql("ALTER TABLE delta.`" + table + "` RENAME COLUMN value TO renamed");
     assertSameReads(
         table,
+        OptionalLong.empty(),
         df -> df.select("renamed", "_metadata.file_name", "_metadata.file_block_start"),
         df -> df.select("_metadata.file_path").distinct());
   }
@@ -117,22 +118,6 @@ class MetadataColumnsTest {
     spark.range(0, 10).selectExpr("id", "id * 2 AS _metadata").write().format("delta").save(table);
     Dataset<Row> read = TestSpark.readUnderTest(table, OptionalLong.empty());
     assertEquals(90L, read.selectExpr("sum(_metadata)").first().getLong(0));
-    assertSameReads(table, df -> df.select("id", "_metadata"));
-  }
-
-  @SafeVarargs
-  private static void assertSameReads(String location, UnaryOperator<Dataset<Row>>... queries) {
-    assertSameReads(location, OptionalLong.empty(), queries);
-  }
-
-  @SafeVarargs
-  private static void assertSameReads(
-      String location, OptionalLong version, UnaryOperator<Dataset<Row>>... queries) {
-    for (int i = 0; i < queries.length; i++) {
-      assertSameAnswer(
-          queries[i].apply(TestSpark.readOracle(location, version)),
-          queries[i].apply(TestSpark.readUnderTest(location, version)),
-          location + " query " + i);
-    }
+    assertSameReads(table, OptionalLong.empty(), df -> df.select("id", "_metadata"));
   }
 }

@@ -1,6 +1,6 @@
 package dev.deltaffi.differential;
 
-import static dev.deltaffi.testing.DataFrameAssert.assertSameAnswer;
+import static dev.deltaffi.testing.DataFrameAssert.assertSameReads;
 
 import dev.deltaffi.testing.NativeHandleLeakCheck;
 import dev.deltaffi.testing.TestSpark;
@@ -67,16 +67,5 @@ class TypeWideningTest {
         all,
         df -> df.filter("i > 1000").select("id", "i", "d"),
         df -> df.filter("p = 100000 OR b = 1").select("id", "p", "dt"));
-  }
-
-  @SafeVarargs
-  private static void assertSameReads(
-      String location, OptionalLong version, UnaryOperator<Dataset<Row>>... queries) {
-    for (int i = 0; i < queries.length; i++) {
-      assertSameAnswer(
-          queries[i].apply(TestSpark.readOracle(location, version)),
-          queries[i].apply(TestSpark.readUnderTest(location, version)),
-          location + " version " + version + " query " + i);
-    }
   }
 }

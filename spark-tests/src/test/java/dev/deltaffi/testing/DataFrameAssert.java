@@ -12,16 +12,20 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.VariantType;
 
 /**
  * The one comparison of query answers used by every suite: the same column names and types (not
@@ -86,7 +90,10 @@ public final class DataFrameAssert {
     return type;
   }
 
-  /** Spark cannot compare maps in set operations: each map becomes its sorted entries. */
+  /**
+   * Spark cannot compare maps or variants in set operations: each map becomes its sorted entries,
+   * each variant its JSON text.
+   */
   private static Dataset<Row> comparable(Dataset<Row> df) {
     Column[] columns =
         Arrays.stream(df.schema().fields())
@@ -96,8 +103,10 @@ public final class DataFrameAssert {
   }
 
   private static Column comparable(Column column, DataType type) {
-    if (!hasMap(type)) {
+    if (!needsRewrite(type)) {
       return column;
+    } else if (type instanceof VariantType) {
+      return column.cast(DataTypes.StringType);
     } else if (type instanceof MapType map) {
       return array_sort(
           transform(
@@ -117,15 +126,34 @@ public final class DataFrameAssert {
     return when(column.isNull(), lit(null)).otherwise(struct(fields));
   }
 
-  private static boolean hasMap(DataType type) {
-    if (type instanceof MapType) {
+  private static boolean needsRewrite(DataType type) {
+    if (type instanceof MapType || type instanceof VariantType) {
       return true;
     } else if (type instanceof ArrayType array) {
-      return hasMap(array.elementType());
+      return needsRewrite(array.elementType());
     } else if (type instanceof StructType struct) {
-      return Arrays.stream(struct.fields()).anyMatch(f -> hasMap(f.dataType()));
+      return Arrays.stream(struct.fields()).anyMatch(f -> needsRewrite(f.dataType()));
     }
     return false;
+  }
+
+  /**
+   * Each query applied to the table at {@code location} (at {@code version}; empty: latest) read by
+   * delta-spark (the oracle) and by the format under test: same schema, same rows.
+   */
+  @SafeVarargs
+  public static void assertSameReads(
+      String location, OptionalLong version, UnaryOperator<Dataset<Row>>... queries) {
+    for (int i = 0; i < queries.length; i++) {
+      assertSameAnswer(
+          queries[i].apply(TestSpark.readOracle(location, version)),
+          queries[i].apply(TestSpark.readUnderTest(location, version)),
+          location
+              + " version "
+              + (version.isPresent() ? version.getAsLong() : "latest")
+              + " query #"
+              + i);
+    }
   }
 
   /** A column name as a literal identifier (names may hold dots or backticks). */
