@@ -17,11 +17,16 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.MetadataBuilder;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /** Kernel types and literals in Spark terms. */
 public final class SparkTypes {
+
+  /** The field metadata key of a Parquet field id, for the kernel and for Spark alike. */
+  public static final String PARQUET_FIELD_ID = "parquet.field.id";
 
   private SparkTypes() {}
 
@@ -40,11 +45,25 @@ public final class SparkTypes {
     return DataTypes.createMapType(toSpark(m.key()), toSpark(m.value()), m.valueContainsNull());
   }
 
+  /**
+   * A struct type; a field keeps the kernel's Parquet field id (column mapping {@code id} mode) as
+   * the metadata Spark's Parquet reader matches file columns by.
+   */
   public static StructType toSpark(KernelType.Struct struct) {
     return new StructType(
         struct.fields().stream()
-            .map(f -> DataTypes.createStructField(f.name(), toSpark(f.type()), f.nullable()))
+            .map(
+                f ->
+                    DataTypes.createStructField(
+                        f.name(), toSpark(f.type()), f.nullable(), fieldIdMetadata(f)))
             .toArray(StructField[]::new));
+  }
+
+  private static Metadata fieldIdMetadata(KernelType.Field field) {
+    String id = field.metadata().get(PARQUET_FIELD_ID);
+    return id == null
+        ? Metadata.empty()
+        : new MetadataBuilder().putLong(PARQUET_FIELD_ID, Long.parseLong(id)).build();
   }
 
   private static DataType primitive(String name) {

@@ -77,6 +77,15 @@ public final class DeltaFfiScan implements Scan, Batch {
    */
   private final boolean rowReader;
 
+  /**
+   * Whether data columns are matched by Parquet field id: column mapping {@code id} mode, where the
+   * kernel's physical schema carries the ids.
+   */
+  private final boolean fieldIds;
+
+  /** The clone {@link #readerSession} made, kept for the scan's later calls. */
+  private SparkSession readerSession;
+
   /** For each output column, its position in the Parquet reader's row (data, then partition). */
   private final int[] outputOrdinals;
 
@@ -93,6 +102,9 @@ public final class DeltaFfiScan implements Scan, Batch {
     this.rowIndex = deletionVectors || (metadata != null && metadata.needsRowIndex());
     this.materialized = metadata == null ? List.of() : metadata.materializedColumns();
     this.rowReader = widensSmallIntegersToDecimal(plan.logicalSchema());
+    this.fieldIds =
+        plan.physicalSchema().fields().stream()
+            .anyMatch(f -> f.metadata().containsKey(SparkTypes.PARQUET_FIELD_ID));
     this.outputOrdinals = outputOrdinals();
   }
 
@@ -277,18 +289,32 @@ public final class DeltaFfiScan implements Scan, Batch {
         && !WholeStageCodegenExec.isTooManyFields(conf, resultSchema);
   }
 
-  /** The session whose settings Spark's Parquet reader is built with. */
+  /**
+   * The session whose settings Spark's Parquet reader is built with: the active one, or a clone
+   * that reads rows instead of batches ({@link #rowReader}) or matches columns by field id ({@link
+   * #fieldIds}; a file without field ids then fails instead of reading NULLs).
+   */
   private SparkSession readerSession() {
     SparkSession spark = SparkSession.active();
-    if (!rowReader) {
+    if (!rowReader && !fieldIds) {
       return spark;
     }
+    if (readerSession == null) {
+      readerSession = readerSessionOf(spark);
+    }
+    return readerSession;
+  }
+
+  private SparkSession readerSessionOf(SparkSession spark) {
     org.apache.spark.sql.classic.SparkSession clone =
         ((org.apache.spark.sql.classic.SparkSession) spark).cloneSession();
-    clone
-        .sessionState()
-        .conf()
-        .setConfString(SQLConf.PARQUET_VECTORIZED_READER_ENABLED().key(), "false");
+    SQLConf conf = clone.sessionState().conf();
+    if (rowReader) {
+      conf.setConfString(SQLConf.PARQUET_VECTORIZED_READER_ENABLED().key(), "false");
+    }
+    if (fieldIds) {
+      conf.setConfString(SQLConf.PARQUET_FIELD_ID_READ_ENABLED().key(), "true");
+    }
     return clone;
   }
 
