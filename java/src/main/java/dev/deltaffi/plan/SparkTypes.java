@@ -26,37 +26,50 @@ import org.apache.spark.sql.types.StructType;
 public final class SparkTypes {
 
   /** The field metadata key of a Parquet field id, for the kernel and for Spark alike. */
-  public static final String PARQUET_FIELD_ID = "parquet.field.id";
+  private static final String PARQUET_FIELD_ID = "parquet.field.id";
 
   private SparkTypes() {}
 
   /** The Spark type of a kernel type: same names, same nullability, at every depth. */
   public static DataType toSpark(KernelType type) {
+    return toSpark(type, false);
+  }
+
+  public static StructType toSpark(KernelType.Struct struct) {
+    return (StructType) toSpark(struct, false);
+  }
+
+  /**
+   * Like {@link #toSpark(KernelType.Struct)}, each field keeping the kernel's Parquet field id
+   * (column mapping {@code id} mode) as the metadata Spark's Parquet reader matches columns by when
+   * {@code spark.sql.parquet.fieldId.read.enabled} is set.
+   */
+  public static StructType withParquetFieldIds(KernelType.Struct struct) {
+    return (StructType) toSpark(struct, true);
+  }
+
+  private static DataType toSpark(KernelType type, boolean fieldIds) {
     if (type instanceof KernelType.Primitive p) {
       return primitive(p.name());
     } else if (type instanceof KernelType.Decimal d) {
       return DataTypes.createDecimalType(d.precision(), d.scale());
     } else if (type instanceof KernelType.Struct s) {
-      return toSpark(s);
+      return new StructType(
+          s.fields().stream()
+              .map(
+                  f ->
+                      DataTypes.createStructField(
+                          f.name(),
+                          toSpark(f.type(), fieldIds),
+                          f.nullable(),
+                          fieldIds ? fieldIdMetadata(f) : Metadata.empty()))
+              .toArray(StructField[]::new));
     } else if (type instanceof KernelType.Array a) {
-      return DataTypes.createArrayType(toSpark(a.element()), a.containsNull());
+      return DataTypes.createArrayType(toSpark(a.element(), fieldIds), a.containsNull());
     }
     KernelType.MapType m = (KernelType.MapType) type;
-    return DataTypes.createMapType(toSpark(m.key()), toSpark(m.value()), m.valueContainsNull());
-  }
-
-  /**
-   * A struct type; a field keeps the kernel's Parquet field id (column mapping {@code id} mode) as
-   * the metadata Spark's Parquet reader matches file columns by.
-   */
-  public static StructType toSpark(KernelType.Struct struct) {
-    return new StructType(
-        struct.fields().stream()
-            .map(
-                f ->
-                    DataTypes.createStructField(
-                        f.name(), toSpark(f.type()), f.nullable(), fieldIdMetadata(f)))
-            .toArray(StructField[]::new));
+    return DataTypes.createMapType(
+        toSpark(m.key(), fieldIds), toSpark(m.value(), fieldIds), m.valueContainsNull());
   }
 
   private static Metadata fieldIdMetadata(KernelType.Field field) {

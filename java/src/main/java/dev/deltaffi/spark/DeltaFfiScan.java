@@ -78,12 +78,12 @@ public final class DeltaFfiScan implements Scan, Batch {
   private final boolean rowReader;
 
   /**
-   * Whether data columns are matched by Parquet field id: column mapping {@code id} mode, where the
-   * kernel's physical schema carries the ids.
+   * Whether data columns are matched by Parquet field id (column mapping {@code id} mode), with the
+   * ids the kernel's physical schema carries.
    */
   private final boolean fieldIds;
 
-  /** The clone {@link #readerSession} made, kept for the scan's later calls. */
+  /** The copy {@link #readerSession} made, kept for the scan's later calls. */
   private SparkSession readerSession;
 
   /** For each output column, its position in the Parquet reader's row (data, then partition). */
@@ -96,15 +96,18 @@ public final class DeltaFfiScan implements Scan, Batch {
     ScanPlan plan = planned.plan();
     StructType logical = SparkTypes.toSpark(plan.logicalSchema());
     this.readSchema = metadata == null ? logical : logical.add(metadata.field());
-    this.dataSchema = SparkTypes.toSpark(plan.physicalSchema());
+    this.fieldIds = table.columnMappingById();
+    // Field ids only in id mode: a session may have field-id reads on (delta-spark turns them on
+    // when it reads an id-mode table), and name-mode files written before mapping have no ids.
+    this.dataSchema =
+        fieldIds
+            ? SparkTypes.withParquetFieldIds(plan.physicalSchema())
+            : SparkTypes.toSpark(plan.physicalSchema());
     this.partitionSchema = SparkTypes.toSpark(plan.partitionSchema());
     this.deletionVectors = plan.files().stream().anyMatch(f -> f.deletionVector() != null);
     this.rowIndex = deletionVectors || (metadata != null && metadata.needsRowIndex());
     this.materialized = metadata == null ? List.of() : metadata.materializedColumns();
     this.rowReader = widensSmallIntegersToDecimal(plan.logicalSchema());
-    this.fieldIds =
-        plan.physicalSchema().fields().stream()
-            .anyMatch(f -> f.metadata().containsKey(SparkTypes.PARQUET_FIELD_ID));
     this.outputOrdinals = outputOrdinals();
   }
 
@@ -290,9 +293,9 @@ public final class DeltaFfiScan implements Scan, Batch {
   }
 
   /**
-   * The session whose settings Spark's Parquet reader is built with: the active one, or a clone
-   * that reads rows instead of batches ({@link #rowReader}) or matches columns by field id ({@link
-   * #fieldIds}; a file without field ids then fails instead of reading NULLs).
+   * The session whose settings Spark's Parquet reader is built with: the active one, or a copy of
+   * it that reads rows instead of batches ({@link #rowReader}) or matches columns by field id
+   * ({@link #fieldIds}; a file without field ids then fails instead of reading NULLs).
    */
   private SparkSession readerSession() {
     SparkSession spark = SparkSession.active();
@@ -305,17 +308,31 @@ public final class DeltaFfiScan implements Scan, Batch {
     return readerSession;
   }
 
+  /**
+   * A new session with the active one's settings and this scan's reader flags; the user's session
+   * is never changed.
+   */
   private SparkSession readerSessionOf(SparkSession spark) {
-    org.apache.spark.sql.classic.SparkSession clone =
-        ((org.apache.spark.sql.classic.SparkSession) spark).cloneSession();
-    SQLConf conf = clone.sessionState().conf();
+    org.apache.spark.sql.classic.SparkSession active =
+        (org.apache.spark.sql.classic.SparkSession) spark;
+    org.apache.spark.sql.classic.SparkSession session = active.newSession();
+    SQLConf conf = session.sessionState().conf();
+    active
+        .sessionState()
+        .conf()
+        .getAllConfs()
+        .foreach(
+            entry -> {
+              conf.setConfString(entry._1(), entry._2());
+              return null;
+            });
     if (rowReader) {
       conf.setConfString(SQLConf.PARQUET_VECTORIZED_READER_ENABLED().key(), "false");
     }
     if (fieldIds) {
       conf.setConfString(SQLConf.PARQUET_FIELD_ID_READ_ENABLED().key(), "true");
     }
-    return clone;
+    return session;
   }
 
   /** Whether a column (at any depth) was widened from byte or short to a decimal. */

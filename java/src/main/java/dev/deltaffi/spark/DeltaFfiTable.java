@@ -35,6 +35,7 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
   private final List<String> partitionColumns;
   private final List<String> phaseLog;
   private final MetadataColumns.RowTracking rowTracking;
+  private final boolean columnMappingById;
   private KernelSnapshot snapshot;
 
   private DeltaFfiTable(ReadOptions readOptions, KernelSnapshot snapshot) {
@@ -44,6 +45,7 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     this.partitionColumns = List.copyOf(snapshot.partitionColumns());
     this.phaseLog = List.copyOf(snapshot.phaseLog());
     this.rowTracking = MetadataColumns.RowTracking.of(snapshot.properties());
+    this.columnMappingById = "id".equals(snapshot.properties().get("delta.columnMapping.mode"));
     this.schema =
         guard(describe(), "read the schema of", () -> SparkTypes.toSpark(snapshot.schema()));
     this.snapshot = snapshot;
@@ -120,6 +122,15 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
   /** Whether {@code _metadata} is the hidden metadata column, not a column of the table. */
   boolean offersMetadataColumn() {
     return !List.of(schema.fieldNames()).contains(MetadataColumns.NAME);
+  }
+
+  /**
+   * Whether data files are read by Parquet field id: column mapping {@code id} mode. (In {@code
+   * name} mode the kernel's physical schema carries ids too, but files written before mapping was
+   * enabled have none.)
+   */
+  boolean columnMappingById() {
+    return columnMappingById;
   }
 
   /** The table's row tracking, null when it is not enabled. */

@@ -12,6 +12,7 @@ import static dev.deltaffi.plan.Ir.nullable;
 import static dev.deltaffi.plan.Ir.struct;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -92,8 +94,26 @@ class SparkTypesTest {
   void unknownPrimitiveIsRejectedByName() {
     var e =
         assertThrows(
-            UnsupportedOperationException.class, () -> SparkTypes.toSpark(primitive("variant")));
-    assertTrue(e.getMessage().contains("variant"));
+            UnsupportedOperationException.class, () -> SparkTypes.toSpark(primitive("geometry")));
+    assertTrue(e.getMessage().contains("geometry"));
+  }
+
+  @Test
+  void variantIsSparksVariant() {
+    assertEquals(DataTypes.VariantType, SparkTypes.toSpark(primitive("variant")));
+  }
+
+  @Test
+  void parquetFieldIdsOnlyWhenAskedFor() {
+    KernelType.Struct kernel =
+        new KernelType.Struct(
+            List.of(
+                new KernelType.Field(
+                    "col-1", primitive("long"), true, Map.of("parquet.field.id", "7"))));
+    assertEquals(
+        7L,
+        SparkTypes.withParquetFieldIds(kernel).fields()[0].metadata().getLong("parquet.field.id"));
+    assertFalse(SparkTypes.toSpark(kernel).fields()[0].metadata().contains("parquet.field.id"));
   }
 
   @Test
