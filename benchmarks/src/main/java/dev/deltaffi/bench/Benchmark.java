@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
+import dev.deltaffi.io.CountingFileSystem;
 import dev.deltaffi.kernel.BridgeProbe;
 import dev.deltaffi.kernel.KernelSnapshot;
 import dev.deltaffi.kernel.ScanPlan;
@@ -367,7 +368,7 @@ public final class Benchmark {
           .filter(filter)
           .agg(count(lit(1)))
           .first();
-      opened.put(frame.getKey(), CountingFileSystem.openedDataFiles());
+      opened.put(frame.getKey(), CountingFileSystem.openedDataFiles().size());
     }
     System.out.println(
         "# selective: "

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -164,15 +163,10 @@ class FilterPushdownTest {
     TestSpark.session()
         .read()
         .format(format)
-        .load(CountingFileSystem.SCHEME + "://" + table)
+        .load(CountingFileSystem.uri(table))
         .where(filter)
         .collectAsList();
-    return CountingFileSystem.calls().stream()
-        .filter(call -> call.method().equals("open"))
-        .map(call -> call.path().toString())
-        .filter(path -> path.endsWith(".parquet") && !path.contains("/_delta_log/"))
-        .map(path -> path.substring(path.lastIndexOf('/') + 1))
-        .collect(Collectors.toCollection(TreeSet::new));
+    return CountingFileSystem.openedDataFiles();
   }
 
   /** Data file names in the input partitions of delta-ffi's planned scan. */
