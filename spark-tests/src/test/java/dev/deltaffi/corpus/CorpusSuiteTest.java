@@ -8,13 +8,20 @@ import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.deltaffi.kernel.KernelSnapshot;
+import dev.deltaffi.kernel.ScanFileInfo;
 import dev.deltaffi.testing.NativeHandleLeakCheck;
 import dev.deltaffi.testing.TestSpark;
 import dev.deltaffi.testing.TestTables;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -97,6 +104,8 @@ class CorpusSuiteTest {
       checkLogReplay(c, table, read);
     } else if (read.rowCount().isPresent()) {
       assertEquals(read.rowCount().getAsLong(), query(table, read).count(), context + " row count");
+    } else if (CorpusClassifier.liveFilesStatedInNote(c).isPresent()) {
+      checkStatedLiveFiles(c, table, CorpusClassifier.liveFilesStatedInNote(c).get());
     } else {
       abort(c.name() + " records no expectation for read " + read.id());
     }
@@ -116,6 +125,35 @@ class CorpusSuiteTest {
                   .toArray(Column[]::new));
     }
     return read.predicate() == null ? df : df.filter(read.predicate());
+  }
+
+  /** The live files (names, stated modification times) a log-only case's note gives. */
+  private static void checkStatedLiveFiles(
+      CorpusCase c, Path table, List<CorpusClassifier.StatedFile> stated) {
+    assumeTrue(
+        TestSpark.FORMAT_UNDER_TEST.equals("delta-ffi"),
+        "log replay checks need the kernel facade");
+    SparkSession spark = TestSpark.session();
+    try (KernelSnapshot snapshot =
+        KernelSnapshot.load(spark, table.toUri().toString(), OptionalLong.empty())) {
+      Map<String, Long> live = new TreeMap<>();
+      for (ScanFileInfo file : snapshot.planScan(spark, null).files()) {
+        live.put(
+            Path.of(URI.create(file.location())).getFileName().toString(), file.modificationTime());
+      }
+      assertEquals(
+          stated.stream()
+              .map(CorpusClassifier.StatedFile::name)
+              .collect(Collectors.toCollection(TreeSet::new)),
+          live.keySet(),
+          c.name() + " live files");
+      for (CorpusClassifier.StatedFile file : stated) {
+        if (file.modificationTime() != null) {
+          assertEquals(
+              file.modificationTime(), live.get(file.name()), c.name() + " " + file.name());
+        }
+      }
+    }
   }
 
   /** Tables whose data files are placeholders: the kernel's log replay is checked directly. */
