@@ -87,11 +87,13 @@ public final class KernelSnapshot implements AutoCloseable {
   private static KernelSnapshot load(
       SparkSession spark, String tableUri, int travelKind, long travelValue) {
     String root = tableUri.endsWith("/") ? tableUri : tableUri + "/";
-    HadoopIo inProcessIo = logReplay(spark).equals(SPARK) ? null : hadoopIo(spark);
+    // One Hadoop I/O (one copy of the session's Hadoop configuration) for both replay paths.
+    HadoopIo io = hadoopIo(spark);
+    HadoopIo inProcessIo = logReplay(spark).equals(SPARK) ? null : io;
     try (NativeHandle machine =
         new NativeHandle(NativeKernel.startSnapshot(root, travelKind, travelValue, inProcessIo))) {
       NativeHandle snapshot =
-          driver(spark)
+          driver(spark, io)
               .run(
                   machine,
                   plan -> {
@@ -163,11 +165,11 @@ public final class KernelSnapshot implements AutoCloseable {
                       spark.conf().get(IN_PROCESS_MAX_LOG_BYTES_CONF, Long.toString(64L << 20)));
         };
     List<Plan> metadataPlans = new ArrayList<>();
+    HadoopIo io = hadoopIo(spark);
     try (NativeHandle machine =
             new NativeHandle(
-                NativeKernel.startScan(
-                    handle.id(), names, predicateJson, inProcess ? hadoopIo(spark) : null));
-        NativeHandle scan = driver(spark).run(machine, metadataPlans::add)) {
+                NativeKernel.startScan(handle.id(), names, predicateJson, inProcess ? io : null));
+        NativeHandle scan = driver(spark, io).run(machine, metadataPlans::add)) {
       KernelType.Struct logical = visitSchema(scan.id(), NativeKernel.SCAN_LOGICAL_SCHEMA);
       KernelType.Struct physical = visitSchema(scan.id(), NativeKernel.SCAN_PHYSICAL_SCHEMA);
       List<String> log = List.of(NativeKernel.phaseLog(scan.id()));
@@ -306,9 +308,9 @@ public final class KernelSnapshot implements AutoCloseable {
     return replay;
   }
 
-  private static PhaseDriver driver(SparkSession spark) {
+  private static PhaseDriver driver(SparkSession spark, HadoopIo io) {
     PlanRunner plans = new PlanTranslator(spark);
-    return new PhaseDriver(hadoopIo(spark), plans);
+    return new PhaseDriver(io, plans);
   }
 
   private static HadoopIo hadoopIo(SparkSession spark) {

@@ -66,9 +66,17 @@ final class MetadataColumns implements Serializable {
   private final StructType requested;
   private final RowTracking rowTracking;
 
+  /** Every offered field, by name: the types of the per-file values. */
+  private final StructType offered;
+
+  /** The per-file values the requested fields need, in {@link #struct}'s order. */
+  private final List<String> constants;
+
   private MetadataColumns(StructType requested, RowTracking rowTracking) {
     this.requested = requested;
     this.rowTracking = rowTracking;
+    this.offered = schema(rowTracking);
+    this.constants = new ArrayList<>(constantNames(requested));
   }
 
   /** Every field of the column, for a table with this row tracking (null: none). */
@@ -143,7 +151,7 @@ final class MetadataColumns implements Serializable {
   /** The per-file values to append to each row read from {@code file}: see {@link #struct}. */
   InternalRow fileConstants(PartitionedFile file) {
     List<Object> values = new ArrayList<>();
-    for (String name : constantNames()) {
+    for (String name : constants) {
       values.add(
           FileFormat$.MODULE$
               .getFileConstantMetadataColumnValue(
@@ -159,7 +167,6 @@ final class MetadataColumns implements Serializable {
    * materializedStart}, the file's constants from {@code constantsStart}.
    */
   Expression struct(int rowIndexOrdinal, int materializedStart, int constantsStart) {
-    List<String> constants = new ArrayList<>(constantNames());
     Expression rowIndex = new BoundReference(rowIndexOrdinal, DataTypes.LongType, false);
     int materialized = materializedStart;
     List<Expression> children = new ArrayList<>();
@@ -169,13 +176,13 @@ final class MetadataColumns implements Serializable {
       if (name.equals(ROW_INDEX)) {
         value = rowIndex;
       } else if (name.equals(ROW_ID)) {
-        Expression base = constant(constants, constantsStart, BASE_ROW_ID);
+        Expression base = constant(constantsStart, BASE_ROW_ID);
         value = coalesce(materializedLong(materialized++), new Add(base, rowIndex));
       } else if (name.equals(ROW_COMMIT_VERSION)) {
-        Expression fallback = constant(constants, constantsStart, DEFAULT_ROW_COMMIT_VERSION);
+        Expression fallback = constant(constantsStart, DEFAULT_ROW_COMMIT_VERSION);
         value = coalesce(materializedLong(materialized++), fallback);
       } else {
-        value = constant(constants, constantsStart, name);
+        value = constant(constantsStart, name);
       }
       children.add(Literal.create(name, DataTypes.StringType));
       children.add(value);
@@ -187,8 +194,7 @@ final class MetadataColumns implements Serializable {
     return List.of(requested.fieldNames()).contains(name);
   }
 
-  /** The per-file values the requested fields need, in {@link #struct}'s order. */
-  private Set<String> constantNames() {
+  private static Set<String> constantNames(StructType requested) {
     Set<String> names = new LinkedHashSet<>();
     for (StructField field : requested.fields()) {
       switch (field.name()) {
@@ -202,10 +208,10 @@ final class MetadataColumns implements Serializable {
   }
 
   private DataType fieldType(String name) {
-    return schema(rowTracking).apply(name).dataType();
+    return offered.apply(name).dataType();
   }
 
-  private Expression constant(List<String> constants, int start, String name) {
+  private Expression constant(int start, String name) {
     return new BoundReference(start + constants.indexOf(name), fieldType(name), true);
   }
 
