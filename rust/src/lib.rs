@@ -149,6 +149,21 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startSnapshot<'loca
 }
 
 #[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startRefresh<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    snapshot: jlong,
+    in_process_io: JObject<'local>,
+) -> jlong {
+    entry(&mut env, |env| {
+        let snapshot = snapshot_of(snapshot)?;
+        let replay = replay(env, &in_process_io, snapshot.table_root().as_str())?;
+        let context = machine_context(snapshot.table_root().as_str(), TimeTravel::Latest);
+        register_machine(machine::snapshot::refresh(snapshot, replay), context)
+    })
+}
+
+#[no_mangle]
 pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startScan<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,

@@ -9,7 +9,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use delta_kernel::KernelError;
 
-use crate::machine::snapshot::{TimestampOutOfRange, VersionOutOfRange};
+use crate::machine::history::TimestampOutOfRange;
+use crate::machine::snapshot::VersionOutOfRange;
 use jni::errors::ThrowRuntimeExAndDefault;
 use jni::strings::JNIString;
 use jni::{jni_str, Env, EnvUnowned};

@@ -11,6 +11,7 @@
 //! Pure Rust: nothing here knows about JNI.
 
 pub mod deletion_vector;
+pub mod history;
 pub mod scan;
 pub mod snapshot;
 

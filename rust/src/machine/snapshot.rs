@@ -6,18 +6,17 @@
 use std::sync::Arc;
 
 use delta_kernel::engine::plans::PlanBasedEngine;
-use delta_kernel::history_manager::{get_earliest_commit, latest_version_as_of, HistoryCommitType};
 use delta_kernel::{Engine, KernelError, KernelResult, Snapshot, SnapshotRef, Version};
 
-use super::Machine;
+use super::{history, Machine};
 
 /// Which snapshot of a table to build.
 #[derive(Debug, Clone, Copy)]
 pub enum TimeTravel {
     Latest,
     Version(Version),
-    /// The latest version committed at or before this instant (milliseconds since the epoch),
-    /// using in-commit timestamps where the table has them.
+    /// The latest version committed at or before this instant (milliseconds since the epoch), by
+    /// delta-spark's rule (see [`history`]).
     Timestamp(i64),
 }
 
@@ -26,7 +25,7 @@ impl std::fmt::Display for TimeTravel {
         match self {
             TimeTravel::Latest => write!(f, "latest version"),
             TimeTravel::Version(version) => write!(f, "version {version}"),
-            TimeTravel::Timestamp(millis) => write!(f, "as of timestamp {millis} ms"),
+            TimeTravel::Timestamp(millis) => write!(f, "as of {}", history::iso(*millis)),
         }
     }
 }
@@ -50,37 +49,6 @@ impl std::fmt::Display for VersionOutOfRange {
 
 impl std::error::Error for VersionOutOfRange {}
 
-/// A requested timestamp outside the table's history; times are milliseconds since the epoch.
-#[derive(Debug)]
-pub struct TimestampOutOfRange {
-    pub requested: i64,
-    /// The earliest version that can be read and its commit time, when the request is before it.
-    pub earliest_at: Option<(Version, i64)>,
-    pub latest_at: (Version, i64),
-}
-
-impl std::fmt::Display for TimestampOutOfRange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (latest, latest_ms) = self.latest_at;
-        match self.earliest_at {
-            Some((earliest, earliest_ms)) => write!(
-                f,
-                "timestamp {} ms is before the earliest readable commit: versions {earliest} \
-                 (committed at {earliest_ms} ms) to {latest} (committed at {latest_ms} ms) exist",
-                self.requested
-            ),
-            None => write!(
-                f,
-                "timestamp {} ms is after the latest commit: version {latest}, committed at \
-                 {latest_ms} ms",
-                self.requested
-            ),
-        }
-    }
-}
-
-impl std::error::Error for TimestampOutOfRange {}
-
 /// Where the kernel's log replay runs.
 pub enum Replay {
     /// Every operation is a Consume phase for the engine to execute.
@@ -95,12 +63,28 @@ pub fn start(
     travel: TimeTravel,
     replay: Replay,
 ) -> KernelResult<Machine<SnapshotRef>> {
+    start_with(replay, move |engine| build(engine, &table_root, travel))
+}
+
+/// Starts building the latest snapshot of `existing`'s table from `existing`: the kernel lists and
+/// replays only the commits after it (and returns it as it is when there are none).
+pub fn refresh(existing: SnapshotRef, replay: Replay) -> KernelResult<Machine<SnapshotRef>> {
+    start_with(replay, move |engine| {
+        Snapshot::builder_from(existing).build(engine)
+    })
+}
+
+/// Runs `build` on a machine thread against the engine `replay` asks for.
+fn start_with(
+    replay: Replay,
+    build: impl FnOnce(&dyn Engine) -> KernelResult<SnapshotRef> + Send + 'static,
+) -> KernelResult<Machine<SnapshotRef>> {
     Machine::start(move |executor, _| {
         let engine: Arc<dyn Engine> = match replay {
             Replay::Phases => Arc::new(PlanBasedEngine::new(None, executor)),
             Replay::InProcess(engine) => engine,
         };
-        build(engine.as_ref(), &table_root, travel)
+        build(engine.as_ref())
     })
 }
 
@@ -121,42 +105,12 @@ fn build(engine: &dyn Engine, table_root: &str, travel: TimeTravel) -> KernelRes
         },
         TimeTravel::Timestamp(millis) => {
             let latest = builder.build(engine)?;
-            let latest_at = (latest.version(), latest.get_timestamp(engine)?);
-            let out_of_range = |earliest_at| {
-                KernelError::generic_err(TimestampOutOfRange {
-                    requested: millis,
-                    earliest_at,
-                    latest_at,
-                })
-            };
-            // Like Delta, a timestamp after the latest commit is an error, not the latest.
-            if millis > latest_at.1 {
-                return Err(out_of_range(None));
-            }
-            let commit =
-                match latest_version_as_of(&latest, engine, millis, HistoryCommitType::Recreatable)
-                {
-                    Err(KernelError::LogHistory(_)) => {
-                        let log_root = latest.table_root().join("_delta_log/")?;
-                        let earliest = get_earliest_commit(
-                            engine,
-                            &log_root,
-                            None,
-                            HistoryCommitType::Recreatable,
-                        )?;
-                        let earliest_at = Snapshot::builder_for(table_root)
-                            .at_version(earliest)
-                            .build(engine)?
-                            .get_timestamp(engine)?;
-                        return Err(out_of_range(Some((earliest, earliest_at))));
-                    }
-                    other => other?,
-                };
-            if commit.version == latest.version() {
+            let version = history::version_at(engine, &latest, millis)?;
+            if version == latest.version() {
                 return Ok(latest);
             }
             Snapshot::builder_for(table_root)
-                .at_version(commit.version)
+                .at_version(version)
                 .build(engine)
         }
     }

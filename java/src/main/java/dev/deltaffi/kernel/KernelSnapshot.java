@@ -89,9 +89,22 @@ public final class KernelSnapshot implements AutoCloseable {
     String root = tableUri.endsWith("/") ? tableUri : tableUri + "/";
     // One Hadoop I/O (one copy of the session's Hadoop configuration) for both replay paths.
     HadoopIo io = hadoopIo(spark);
-    HadoopIo inProcessIo = logReplay(spark).equals(SPARK) ? null : io;
-    try (NativeHandle machine =
-        new NativeHandle(NativeKernel.startSnapshot(root, travelKind, travelValue, inProcessIo))) {
+    return build(
+        spark, io, NativeKernel.startSnapshot(root, travelKind, travelValue, inProcess(spark, io)));
+  }
+
+  /**
+   * The table's latest snapshot, built from this one: the kernel lists and replays only the commits
+   * after it. This snapshot stays open.
+   */
+  public KernelSnapshot refresh(SparkSession spark) {
+    HadoopIo io = hadoopIo(spark);
+    return build(spark, io, NativeKernel.startRefresh(handle.id(), inProcess(spark, io)));
+  }
+
+  /** Drives a snapshot machine to its Terminus. */
+  private static KernelSnapshot build(SparkSession spark, HadoopIo io, long machineHandle) {
+    try (NativeHandle machine = new NativeHandle(machineHandle)) {
       NativeHandle snapshot =
           driver(spark, io)
               .run(
@@ -106,6 +119,11 @@ public final class KernelSnapshot implements AutoCloseable {
         throw e;
       }
     }
+  }
+
+  /** The I/O a snapshot is built with in process; null: as phases ({@code spark} log replay). */
+  private static HadoopIo inProcess(SparkSession spark, HadoopIo io) {
+    return logReplay(spark).equals(SPARK) ? null : io;
   }
 
   public String tableRoot() {

@@ -33,6 +33,12 @@ final class NativeKernel {
       String tableRoot, int travelKind, long travelValue, HadoopIo inProcessIo);
 
   /**
+   * Starts a machine that builds the latest snapshot of a snapshot handle's table from it, listing
+   * only the commits after it; {@code inProcessIo} as for startSnapshot.
+   */
+  static native long startRefresh(long snapshot, HadoopIo inProcessIo);
+
+  /**
    * Starts a scan machine on a snapshot handle; columns null means all; predicateJson (nullable) is
    * a kernel predicate in the kernel's serde JSON encoding. With {@code inProcessIo} the kernel
    * replays the log for the live files itself (see takeScanFiles); with null the metadata plan is a

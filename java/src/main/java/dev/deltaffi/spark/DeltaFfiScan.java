@@ -52,7 +52,6 @@ public final class DeltaFfiScan implements Scan, Batch {
   private static final String TYPE_CHANGES_KEY = "delta.typeChanges";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final DeltaFfiTable table;
   private final DeltaFfiTable.Planned planned;
   private final StructType readSchema;
   private final StructType dataSchema;
@@ -89,14 +88,13 @@ public final class DeltaFfiScan implements Scan, Batch {
   /** For each output column, its position in the Parquet reader's row (data, then partition). */
   private final int[] outputOrdinals;
 
-  DeltaFfiScan(DeltaFfiTable table, DeltaFfiTable.Planned planned, MetadataColumns metadata) {
-    this.table = table;
+  DeltaFfiScan(DeltaFfiTable.Planned planned, MetadataColumns metadata) {
     this.planned = planned;
     this.metadata = metadata;
     ScanPlan plan = planned.plan();
     StructType logical = SparkTypes.toSpark(plan.logicalSchema());
     this.readSchema = metadata == null ? logical : logical.add(metadata.field());
-    this.fieldIds = table.columnMappingById();
+    this.fieldIds = planned.snapshot().columnMappingById();
     // Field ids only in id mode: a session may have field-id reads on (delta-spark turns them on
     // when it reads an id-mode table), and name-mode files written before mapping have no ids.
     this.dataSchema =
@@ -112,16 +110,17 @@ public final class DeltaFfiScan implements Scan, Batch {
   }
 
   public String tableRoot() {
-    return table.tableRoot();
+    return planned.snapshot().tableRoot();
   }
 
+  /** The version this scan reads. */
   public long version() {
-    return table.snapshotVersion();
+    return planned.snapshot().version();
   }
 
   /** The kernel phases that built the snapshot this scan was planned on. */
   public List<String> snapshotPhaseLog() {
-    return planned.snapshotPhaseLog();
+    return planned.snapshot().phaseLog();
   }
 
   /** The kernel phases of the scan planning. */
@@ -137,7 +136,7 @@ public final class DeltaFfiScan implements Scan, Batch {
   @Override
   public String description() {
     return "DeltaFfiScan "
-        + table.describe()
+        + planned.snapshot().describe()
         + " columns="
         + List.of(readSchema.fieldNames())
         + " files selected by kernel: "
@@ -210,7 +209,7 @@ public final class DeltaFfiScan implements Scan, Batch {
         outputOrdinals,
         readSchema,
         columnar,
-        table.describe(),
+        planned.snapshot().describe(),
         deletedRows(spark),
         metadata == null
             ? null
@@ -252,7 +251,7 @@ public final class DeltaFfiScan implements Scan, Batch {
     return new DeltaFfiReaderFactory.DeletedRows(
         SerializableConfiguration.broadcast(
             spark.sparkContext(), spark.sessionState().newHadoopConf()),
-        table.tableRoot(),
+        planned.snapshot().tableRoot(),
         descriptors,
         dataSchema.size());
   }
@@ -387,7 +386,7 @@ public final class DeltaFfiScan implements Scan, Batch {
       KernelType.Field field = logical.get(i);
       String physical = field.metadata().getOrDefault(PHYSICAL_NAME_KEY, field.name());
       ordinals[i] =
-          table.partitionColumns().contains(field.name())
+          planned.snapshot().partitionColumns().contains(field.name())
               ? partitionStart + position(partitionNames, physical, "partition")
               : position(dataNames, physical, "physical");
     }
@@ -399,7 +398,7 @@ public final class DeltaFfiScan implements Scan, Batch {
     if (position < 0) {
       throw new IllegalStateException(
           "The kernel's scan of "
-              + table.describe()
+              + planned.snapshot().describe()
               + " has no "
               + kind
               + " column '"

@@ -1,7 +1,6 @@
 package dev.deltaffi.spark;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.sql.SparkSession;
@@ -59,30 +58,23 @@ final class DeltaFfiScanBuilder
   }
 
   /**
-   * Hands every translatable predicate on table columns to the kernel (not those on {@code
-   * _metadata}, which the kernel does not know); Spark still evaluates all of them.
+   * Hands the kernel what it can use of each predicate over the table's columns (not those on
+   * {@code _metadata}, which the kernel does not know; see {@link KernelPredicates}); Spark still
+   * evaluates all of them.
    */
   @Override
   public Predicate[] pushPredicates(Predicate[] predicates) {
     pushed.clear();
     pushedJson.clear();
+    KernelPredicates kernel = new KernelPredicates(table.schema());
     for (Predicate predicate : predicates) {
-      if (readsMetadataColumn(predicate)) {
-        continue;
-      }
-      Optional<String> json = KernelPredicates.translate(predicate);
+      Optional<String> json = kernel.translate(predicate);
       if (json.isPresent()) {
         pushed.add(predicate);
         pushedJson.add(json.get());
       }
     }
     return predicates;
-  }
-
-  private boolean readsMetadataColumn(Predicate predicate) {
-    return table.offersMetadataColumn()
-        && Arrays.stream(predicate.references())
-            .anyMatch(reference -> reference.fieldNames()[0].equals(MetadataColumns.NAME));
   }
 
   @Override
@@ -94,6 +86,6 @@ final class DeltaFfiScanBuilder
   public Scan build() {
     DeltaFfiTable.Planned planned =
         table.planScan(SparkSession.active(), columns, KernelPredicates.and(pushedJson));
-    return new DeltaFfiScan(table, planned, metadata);
+    return new DeltaFfiScan(planned, metadata);
   }
 }

@@ -3,7 +3,9 @@ package dev.deltaffi.spark;
 import dev.deltaffi.kernel.DeltaKernelException;
 import dev.deltaffi.kernel.KernelSnapshot;
 import dev.deltaffi.kernel.ScanPlan;
+import dev.deltaffi.kernel.ir.KernelType;
 import dev.deltaffi.plan.SparkTypes;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -13,41 +15,74 @@ import org.apache.spark.sql.connector.catalog.MetadataColumn;
 import org.apache.spark.sql.connector.catalog.SupportsMetadataColumns;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
 import org.apache.spark.sql.connector.catalog.TableCapability;
-import org.apache.spark.sql.connector.expressions.Expressions;
+import org.apache.spark.sql.connector.expressions.LogicalExpressions;
 import org.apache.spark.sql.connector.expressions.Transform;
 import org.apache.spark.sql.connector.read.ScanBuilder;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * One Delta table snapshot, pinned to the version resolved at load time.
+ * A Delta table as a DataFrame sees it: the schema and partitioning of the snapshot it was analysed
+ * against. Each scan reads the version the options pin ({@code versionAsOf}, {@code timestampAsOf})
+ * or, without time travel, the table's latest version at the time of the query, as delta-spark's
+ * DataFrames do; a schema change since the analysis that the DataFrame's columns cannot be read
+ * through fails the query.
  *
  * <p>Everything Spark asks of the table is kept as plain Java data. The kernel snapshot (a native
- * handle) is kept only until the first scan is planned and closed right after; a later scan of the
- * same table (the DataFrame run again) reloads the pinned version.
+ * handle) of the analysis is kept only until the first scan, which refreshes it (listing only the
+ * commits after it) or plans on it directly, and closes it; later scans load their snapshot anew.
  */
 final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
 
+  private static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
+
+  /**
+   * What a scan needs to know of the snapshot it reads, as plain Java data.
+   *
+   * @param columnMappingById whether data files are read by Parquet field id: column mapping {@code
+   *     id} mode. (In {@code name} mode the kernel's physical schema carries ids too, but files
+   *     written before mapping was enabled have none.)
+   * @param rowTracking the table's row tracking, null when it is not enabled
+   */
+  record State(
+      String tableRoot,
+      long version,
+      KernelType.Struct kernelSchema,
+      StructType schema,
+      List<String> partitionColumns,
+      List<String> phaseLog,
+      MetadataColumns.RowTracking rowTracking,
+      boolean columnMappingById) {
+
+    static State of(KernelSnapshot snapshot) {
+      String describe = "Delta table " + snapshot.tableRoot() + " at version " + snapshot.version();
+      return new State(
+          snapshot.tableRoot(),
+          snapshot.version(),
+          snapshot.schema(),
+          guard(describe, "read the schema of", () -> SparkTypes.toSpark(snapshot.schema())),
+          List.copyOf(snapshot.partitionColumns()),
+          List.copyOf(snapshot.phaseLog()),
+          MetadataColumns.RowTracking.of(snapshot.properties()),
+          "id".equals(snapshot.properties().get("delta.columnMapping.mode")));
+    }
+
+    /** "Delta table X at version N", for messages. */
+    String describe() {
+      return "Delta table " + tableRoot + " at version " + version;
+    }
+  }
+
   private final ReadOptions readOptions;
-  private final String tableRoot;
-  private final long version;
-  private final StructType schema;
-  private final List<String> partitionColumns;
-  private final List<String> phaseLog;
-  private final MetadataColumns.RowTracking rowTracking;
-  private final boolean columnMappingById;
+  private final State analysed;
   private KernelSnapshot snapshot;
 
   private DeltaFfiTable(ReadOptions readOptions, KernelSnapshot snapshot) {
     this.readOptions = readOptions;
-    this.tableRoot = snapshot.tableRoot();
-    this.version = snapshot.version();
-    this.partitionColumns = List.copyOf(snapshot.partitionColumns());
-    this.phaseLog = List.copyOf(snapshot.phaseLog());
-    this.rowTracking = MetadataColumns.RowTracking.of(snapshot.properties());
-    this.columnMappingById = "id".equals(snapshot.properties().get("delta.columnMapping.mode"));
-    this.schema =
-        guard(describe(), "read the schema of", () -> SparkTypes.toSpark(snapshot.schema()));
+    this.analysed = State.of(snapshot);
     this.snapshot = snapshot;
   }
 
@@ -86,68 +121,62 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     return readOptions;
   }
 
-  String tableRoot() {
-    return tableRoot;
+  /** Whether scans read the analysed version (time travel) rather than the latest one. */
+  private boolean pinned() {
+    return readOptions.version().isPresent() || readOptions.timestampMillis().isPresent();
   }
 
-  long snapshotVersion() {
-    return version;
-  }
-
-  List<String> partitionColumns() {
-    return partitionColumns;
-  }
-
-  /** "Delta table X at version N", for messages. */
+  /** "Delta table X at version N" of the analysed snapshot, for messages. */
   String describe() {
-    return "Delta table " + tableRoot + " at version " + version;
+    return analysed.describe();
   }
 
   @Override
   public String name() {
-    return "delta-ffi.`" + tableRoot + "`@v" + version;
+    return "delta-ffi.`" + analysed.tableRoot() + "`" + (pinned() ? "@v" + analysed.version() : "");
   }
 
-  /** The pinned snapshot version, so Spark can tell table states apart. */
+  /** The analysed snapshot version, so Spark can tell table states apart. */
   @Override
   public String version() {
-    return Long.toString(version);
+    return Long.toString(analysed.version());
   }
 
   @Override
   public StructType schema() {
-    return schema;
+    return analysed.schema();
   }
 
   /** Whether {@code _metadata} is the hidden metadata column, not a column of the table. */
   boolean offersMetadataColumn() {
-    return !List.of(schema.fieldNames()).contains(MetadataColumns.NAME);
+    return !List.of(analysed.schema().fieldNames()).contains(MetadataColumns.NAME);
   }
 
-  /**
-   * Whether data files are read by Parquet field id: column mapping {@code id} mode. (In {@code
-   * name} mode the kernel's physical schema carries ids too, but files written before mapping was
-   * enabled have none.)
-   */
-  boolean columnMappingById() {
-    return columnMappingById;
-  }
-
-  /** The table's row tracking, null when it is not enabled. */
+  /** The analysed table's row tracking, null when it is not enabled. */
   MetadataColumns.RowTracking rowTracking() {
-    return rowTracking;
+    return analysed.rowTracking();
   }
 
   @Override
   public MetadataColumn[] metadataColumns() {
     return offersMetadataColumn()
-        ? new MetadataColumn[] {MetadataColumns.column(rowTracking)}
+        ? new MetadataColumn[] {MetadataColumns.column(analysed.rowTracking())}
         : new MetadataColumn[0];
   }
 
+  /**
+   * Identity transforms by field reference: a name is never parsed as SQL, so {@code p.q} or {@code
+   * x-y} stay one column.
+   */
   @Override
   public Transform[] partitioning() {
-    return partitionColumns.stream().map(Expressions::identity).toArray(Transform[]::new);
+    return analysed.partitionColumns().stream()
+        .map(
+            name ->
+                LogicalExpressions.identity(
+                    LogicalExpressions.reference(
+                        CollectionConverters.asScala(List.of(name)).toSeq())))
+        .toArray(Transform[]::new);
   }
 
   @Override
@@ -161,34 +190,122 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
   }
 
   /**
-   * A scan plan, the phase log of the snapshot it was planned on, and the kernel predicate (JSON,
-   * null: none) it was planned with.
+   * A scan plan, the snapshot it was planned on, and the kernel predicate (JSON, null: none) it was
+   * planned with.
    */
-  record Planned(ScanPlan plan, List<String> snapshotPhaseLog, String predicateJson) {}
+  record Planned(ScanPlan plan, State snapshot, String predicateJson) {}
 
   /**
    * Plans a scan of the given top-level columns through the kernel, skipping files by the kernel
-   * predicate {@code predicateJson} (null: none), then frees the snapshot.
+   * predicate {@code predicateJson} (null: none), on the version this query reads.
    */
   Planned planScan(SparkSession spark, List<String> columns, String predicateJson) {
-    KernelSnapshot current;
+    KernelSnapshot analysedSnapshot;
     synchronized (this) {
-      current = snapshot;
+      analysedSnapshot = snapshot;
       snapshot = null;
     }
-    List<String> snapshotPhases = phaseLog;
-    if (current == null) {
-      current =
+    try (KernelSnapshot current = snapshotToRead(spark, analysedSnapshot)) {
+      State state = current == analysedSnapshot ? analysed : State.of(current);
+      requireReadable(state);
+      ScanPlan plan =
           guard(
+              state.describe(),
+              "plan a scan of",
+              () -> current.planScan(spark, columns, predicateJson));
+      return new Planned(plan, state, predicateJson);
+    } finally {
+      if (analysedSnapshot != null) {
+        analysedSnapshot.close();
+      }
+    }
+  }
+
+  /**
+   * The snapshot this query reads: with time travel the analysed one (kept or reloaded); else the
+   * latest, refreshed from the analysed one when it is still held.
+   */
+  private KernelSnapshot snapshotToRead(SparkSession spark, KernelSnapshot analysedSnapshot) {
+    if (pinned()) {
+      return analysedSnapshot != null
+          ? analysedSnapshot
+          : guard(
               describe(),
               "reload",
-              () -> KernelSnapshot.load(spark, tableRoot, OptionalLong.of(version)));
-      snapshotPhases = List.copyOf(current.phaseLog());
+              () ->
+                  KernelSnapshot.load(
+                      spark, analysed.tableRoot(), OptionalLong.of(analysed.version())));
     }
-    try (KernelSnapshot s = current) {
-      ScanPlan plan =
-          guard(describe(), "plan a scan of", () -> s.planScan(spark, columns, predicateJson));
-      return new Planned(plan, snapshotPhases, predicateJson);
+    String latest = "Delta table " + analysed.tableRoot() + " (latest version)";
+    return analysedSnapshot != null
+        ? guard(latest, "refresh", () -> analysedSnapshot.refresh(spark))
+        : guard(
+            latest,
+            "load",
+            () -> KernelSnapshot.load(spark, analysed.tableRoot(), OptionalLong.empty()));
+  }
+
+  /**
+   * Fails when the DataFrame's columns cannot be read from {@code current}: a column it has was
+   * dropped, renamed, retyped, or (under column mapping) replaced by another of the same name. New
+   * columns are fine: the DataFrame does not see them, as with delta-spark.
+   */
+  private void requireReadable(State current) {
+    if (current.version() == analysed.version()) {
+      return;
+    }
+    List<String> problems = new ArrayList<>();
+    StructType now = current.schema();
+    for (StructField field : analysed.schema().fields()) {
+      if (!List.of(now.fieldNames()).contains(field.name())) {
+        problems.add("column '" + field.name() + "' no longer exists");
+        continue;
+      }
+      StructField latest = now.apply(field.name());
+      if (!DataType.equalsIgnoreNullability(field.dataType(), latest.dataType())) {
+        problems.add(
+            "column '"
+                + field.name()
+                + "' changed type from "
+                + field.dataType().simpleString()
+                + " to "
+                + latest.dataType().simpleString());
+      } else if (!physicalNames(analysed.kernelSchema().field(field.name()))
+          .equals(physicalNames(current.kernelSchema().field(field.name())))) {
+        problems.add("column '" + field.name() + "' is now another column of the same name");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new DeltaTableReadException(
+          "The schema of Delta table "
+              + analysed.tableRoot()
+              + " changed since the DataFrame was created at version "
+              + analysed.version()
+              + ", so it cannot read version "
+              + current.version()
+              + ": "
+              + String.join("; ", problems)
+              + ". Load the table again to read its new schema.",
+          null);
+    }
+  }
+
+  /** The column-mapping physical names of a field and its nested fields, in order. */
+  private static List<String> physicalNames(KernelType.Field field) {
+    List<String> names = new ArrayList<>();
+    names.add(field.metadata().getOrDefault(PHYSICAL_NAME_KEY, ""));
+    nestedPhysicalNames(field.type(), names);
+    return names;
+  }
+
+  private static void nestedPhysicalNames(KernelType type, List<String> names) {
+    if (type instanceof KernelType.Struct struct) {
+      struct.fields().forEach(nested -> names.addAll(physicalNames(nested)));
+    } else if (type instanceof KernelType.Array array) {
+      nestedPhysicalNames(array.element(), names);
+    } else if (type instanceof KernelType.MapType map) {
+      nestedPhysicalNames(map.key(), names);
+      nestedPhysicalNames(map.value(), names);
     }
   }
 

@@ -20,6 +20,7 @@ import org.apache.spark.sql.types.IntegerType;
 import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.ShortType;
 import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.TimestampNTZType;
 import org.apache.spark.sql.types.TimestampType;
 
@@ -27,11 +28,13 @@ import org.apache.spark.sql.types.TimestampType;
  * Translates Spark V2 predicates into kernel predicates, written in the kernel's own serde JSON
  * encoding of {@code delta_kernel::expressions::Predicate} (the native side parses it with serde).
  *
- * <p>Only predicates over (possibly nested) columns and non-null literals translate; anything else
- * is refused as a whole ({@link Optional#empty()}). The kernel predicate is never false where the
- * Spark predicate is true, so no file holding a matching row is skipped. The kernel uses it for
- * partition pruning and statistics-based file skipping only: Spark still evaluates every predicate
- * on the rows.
+ * <p>Only predicates over columns of the table's schema with a scalar type (never a whole struct,
+ * map, array or variant, which have no statistics) compared with non-null literals of the same type
+ * translate. The kernel predicate is never false where the Spark predicate is true, so no file
+ * holding a matching row is skipped: under an AND, a part that does not translate is dropped (the
+ * rest still holds wherever the whole does); under OR and NOT every part must translate. The kernel
+ * uses it for partition pruning and statistics-based file skipping only: Spark still evaluates
+ * every predicate on the rows.
  *
  * <p>Mapping: {@code <=} is NOT(GreaterThan), {@code >=} is NOT(LessThan), {@code <>} is
  * NOT(Equal), {@code <=>} is NOT(Distinct); {@code col IN (a, b)} is an OR of Equal (the kernel's
@@ -41,12 +44,20 @@ import org.apache.spark.sql.types.TimestampType;
  */
 public final class KernelPredicates {
 
-  private KernelPredicates() {}
+  private final StructType schema;
 
-  /** The kernel predicate JSON for {@code predicate}, or empty when it does not translate. */
-  public static Optional<String> translate(Predicate predicate) {
+  /** Translates predicates over the columns of {@code schema} (the table's logical schema). */
+  public KernelPredicates(StructType schema) {
+    this.schema = schema;
+  }
+
+  /**
+   * A kernel predicate (JSON) that holds wherever {@code predicate} holds, or empty when no part of
+   * it translates.
+   */
+  public Optional<String> translate(Predicate predicate) {
     try {
-      return Optional.of(pred(predicate));
+      return Optional.of(implied(predicate));
     } catch (Untranslatable e) {
       return Optional.empty();
     }
@@ -66,7 +77,31 @@ public final class KernelPredicates {
     }
   }
 
-  private static String pred(Predicate p) throws Untranslatable {
+  /** A column of the schema: its kernel JSON and its Spark type. */
+  private record ColumnRef(String json, DataType type) {}
+
+  /** A predicate implied by {@code p}: an AND keeps whichever of its sides translate. */
+  private String implied(Predicate p) throws Untranslatable {
+    Expression[] c = p.children();
+    switch (p.name()) {
+      case "AND":
+        {
+          Optional<String> left = translate(child(c, 0));
+          Optional<String> right = translate(child(c, 1));
+          if (left.isPresent() && right.isPresent()) {
+            return junction("And", List.of(left.get(), right.get()));
+          }
+          return left.or(() -> right).orElseThrow(Untranslatable::new);
+        }
+      case "OR":
+        return junction("Or", List.of(implied(child(c, 0)), implied(child(c, 1))));
+      default:
+        return pred(p);
+    }
+  }
+
+  /** The exact translation of {@code p}. */
+  private String pred(Predicate p) throws Untranslatable {
     Expression[] c = p.children();
     switch (p.name()) {
       case "AND":
@@ -76,9 +111,9 @@ public final class KernelPredicates {
       case "NOT":
         return not(pred(child(c, 0)));
       case "IS_NULL":
-        return isNull(column(c[0]));
+        return isNull(column(c[0]).json());
       case "IS_NOT_NULL":
-        return not(isNull(column(c[0])));
+        return not(isNull(column(c[0]).json()));
       case "=":
         return comparison("Equal", c);
       case "<>":
@@ -109,13 +144,14 @@ public final class KernelPredicates {
     throw new Untranslatable();
   }
 
-  /** A binary comparison of a column and a literal, in either order. */
-  private static String comparison(String op, Expression[] c) throws Untranslatable {
+  /** A binary comparison of a column and a literal of its type, in either order. */
+  private String comparison(String op, Expression[] c) throws Untranslatable {
     if (c.length != 2) {
       throw new Untranslatable();
     }
     if (c[0] instanceof NamedReference && c[1] instanceof Literal<?>) {
-      return binary(op, column(c[0]), literal(c[1]));
+      ColumnRef column = column(c[0]);
+      return binary(op, column.json(), literal(c[1], column.type()));
     }
     if (c[0] instanceof Literal<?> && c[1] instanceof NamedReference) {
       // Equal and Distinct are symmetric; LessThan/GreaterThan swap with the operands.
@@ -125,16 +161,17 @@ public final class KernelPredicates {
             case "GreaterThan" -> "LessThan";
             default -> op;
           };
-      return binary(swapped, column(c[1]), literal(c[0]));
+      ColumnRef column = column(c[1]);
+      return binary(swapped, column.json(), literal(c[0], column.type()));
     }
     throw new Untranslatable();
   }
 
-  private static String in(Expression[] c) throws Untranslatable {
+  private String in(Expression[] c) throws Untranslatable {
     if (c.length < 2) {
       throw new Untranslatable();
     }
-    String column = column(c[0]);
+    ColumnRef column = column(c[0]);
     List<String> equals = new ArrayList<>();
     for (int i = 1; i < c.length; i++) {
       // A NULL element never matches; with others present the IN is true or NULL, never false,
@@ -142,7 +179,7 @@ public final class KernelPredicates {
       if (c[i] instanceof Literal<?> l && l.value() == null) {
         continue;
       }
-      equals.add(binary("Equal", column, literal(c[i])));
+      equals.add(binary("Equal", column.json(), literal(c[i], column.type())));
     }
     if (equals.isEmpty()) {
       throw new Untranslatable();
@@ -150,14 +187,18 @@ public final class KernelPredicates {
     return equals.size() == 1 ? equals.get(0) : junction("Or", equals);
   }
 
-  private static String startsWith(Expression[] c) throws Untranslatable {
+  private String startsWith(Expression[] c) throws Untranslatable {
     if (c.length != 2
         || !(c[1] instanceof Literal<?> l)
         || !(l.dataType() instanceof StringType)
         || l.value() == null) {
       throw new Untranslatable();
     }
-    String column = column(c[0]);
+    ColumnRef ref = column(c[0]);
+    if (!ref.type().equals(l.dataType()) || !binaryOrdered(ref.type())) {
+      throw new Untranslatable();
+    }
+    String column = ref.json();
     String prefix = l.value().toString();
     if (prefix.isEmpty()) {
       return not(isNull(column));
@@ -189,22 +230,58 @@ public final class KernelPredicates {
     return Optional.empty();
   }
 
-  private static String column(Expression e) throws Untranslatable {
+  /**
+   * The schema's column a reference names, through nested structs; only scalar columns, which the
+   * kernel has statistics and partition values for.
+   */
+  private ColumnRef column(Expression e) throws Untranslatable {
     if (!(e instanceof NamedReference ref) || ref.fieldNames().length == 0) {
       throw new Untranslatable();
     }
+    DataType type = schema;
     List<String> path = new ArrayList<>();
     for (String name : ref.fieldNames()) {
+      if (!(type instanceof StructType struct) || !List.of(struct.fieldNames()).contains(name)) {
+        throw new Untranslatable();
+      }
+      type = struct.apply(name).dataType();
       path.add(quote(name));
     }
-    return "{\"Column\":{\"path\":[" + String.join(",", path) + "]}}";
+    if (!scalarType(type)) {
+      throw new Untranslatable();
+    }
+    return new ColumnRef("{\"Column\":{\"path\":[" + String.join(",", path) + "]}}", type);
   }
 
-  private static String literal(Expression e) throws Untranslatable {
-    if (!(e instanceof Literal<?> l)) {
+  /** A literal of exactly the column's type (Spark casts literals to the column's type). */
+  private static String literal(Expression e, DataType columnType) throws Untranslatable {
+    if (!(e instanceof Literal<?> l) || !l.dataType().equals(columnType)) {
       throw new Untranslatable();
     }
     return "{\"Literal\":" + scalar(l.value(), l.dataType()) + "}";
+  }
+
+  /** The types {@link #scalar} writes: the kernel's primitive types. */
+  private static boolean scalarType(DataType type) {
+    return type instanceof BooleanType
+        || type instanceof ByteType
+        || type instanceof ShortType
+        || type instanceof IntegerType
+        || type instanceof LongType
+        || type instanceof FloatType
+        || type instanceof DoubleType
+        || type instanceof StringType
+        || type instanceof DateType
+        || type instanceof TimestampType
+        || type instanceof TimestampNTZType
+        || type instanceof DecimalType
+        || type instanceof BinaryType;
+  }
+
+  /** Only the default (binary) collation compares strings as the kernel does. */
+  private static boolean binaryOrdered(DataType type) {
+    return !(type instanceof StringType s)
+        || s.supportsBinaryEquality() && s.supportsBinaryOrdering();
   }
 
   private static String string(String value) {
@@ -238,9 +315,8 @@ public final class KernelPredicates {
         throw new Untranslatable();
       }
       return "{\"Double\":" + d + "}";
-    } else if (type instanceof StringType s) {
-      // Only the default (binary) collation orders strings as the kernel does.
-      if (!s.supportsBinaryEquality() || !s.supportsBinaryOrdering()) {
+    } else if (type instanceof StringType) {
+      if (!binaryOrdered(type)) {
         throw new Untranslatable();
       }
       return "{\"String\":" + quote(value.toString()) + "}";

@@ -23,7 +23,8 @@ import scala.Option;
 
 /**
  * The options of a {@code delta-ffi} read: the table location as a URI and which snapshot to read,
- * by version or by timestamp (both empty: the latest).
+ * by version or by timestamp (both empty: the latest). Delta options delta-ffi does not honour are
+ * refused (see {@link DeltaOptions}).
  *
  * <p>Time travel follows delta-spark: {@code versionAsOf}, or {@code timestampAsOf} (a Spark
  * timestamp or date string, in the session time zone), or a location ending in {@code @v<version>}
@@ -35,9 +36,9 @@ import scala.Option;
 record ReadOptions(
     String tableUri, OptionalLong version, OptionalLong timestampMillis, String timestampText) {
 
-  static final String PATH = "path";
-  static final String VERSION_AS_OF = "versionAsOf";
-  static final String TIMESTAMP_AS_OF = "timestampAsOf";
+  private static final String PATH = DeltaOptions.PATH.key;
+  private static final String VERSION_AS_OF = DeltaOptions.VERSION_AS_OF.key;
+  private static final String TIMESTAMP_AS_OF = DeltaOptions.TIMESTAMP_AS_OF.key;
 
   /** delta-spark's path syntax: {@code ...@v123}. */
   private static final Pattern VERSION_IN_PATH = Pattern.compile("(.*)@[vV](\\d+)$");
@@ -57,6 +58,7 @@ record ReadOptions(
       throw new IllegalArgumentException(
           "delta-ffi needs the table location: use load(path) or option(\"path\", ...)");
     }
+    DeltaOptions.refuseUnsupported(opts, path);
     String versionText = opts.get(VERSION_AS_OF);
     String timestampText = opts.get(TIMESTAMP_AS_OF);
     String location = path;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.sql.connector.expressions.Expression;
 import org.apache.spark.sql.connector.expressions.FieldReference;
 import org.apache.spark.sql.connector.expressions.LiteralValue;
@@ -16,6 +17,7 @@ import org.apache.spark.sql.connector.expressions.filter.Predicate;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Decimal;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
 import scala.jdk.javaapi.CollectionConverters;
@@ -37,8 +39,26 @@ class KernelPredicatesTest {
     return new Predicate(name, children);
   }
 
+  /** a, b, c: long; s: string; n: struct of b (long); m: map; arr: array; i: int. */
+  private static final StructType SCHEMA =
+      new StructType()
+          .add("a", DataTypes.LongType)
+          .add("b", DataTypes.LongType)
+          .add("c", DataTypes.LongType)
+          .add("s", DataTypes.StringType)
+          .add("i", DataTypes.IntegerType)
+          .add("n", new StructType().add("b", DataTypes.LongType))
+          .add("m", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
+          .add("arr", DataTypes.createArrayType(DataTypes.LongType));
+
+  private static final KernelPredicates KERNEL = new KernelPredicates(SCHEMA);
+
+  private static Optional<String> translate(Predicate predicate) {
+    return KERNEL.translate(predicate);
+  }
+
   private static String json(Predicate predicate) {
-    return KernelPredicates.translate(predicate).orElseThrow();
+    return translate(predicate).orElseThrow();
   }
 
   private static String bin(String op, String left, String right) {
@@ -73,10 +93,10 @@ class KernelPredicatesTest {
 
   @Test
   void theExampleOfTheBrief() {
-    Predicate predicate = new And(p(">", col("a", "b"), five()), p("IS_NOT_NULL", col("c")));
+    Predicate predicate = new And(p(">", col("n", "b"), five()), p("IS_NOT_NULL", col("c")));
     assertEquals(
         "{\"Junction\":{\"op\":\"And\",\"preds\":[{\"Binary\":{\"op\":\"GreaterThan\",\"left\":"
-            + "{\"Column\":{\"path\":[\"a\",\"b\"]}},\"right\":{\"Literal\":{\"Long\":5}}}},"
+            + "{\"Column\":{\"path\":[\"n\",\"b\"]}},\"right\":{\"Literal\":{\"Long\":5}}}},"
             + "{\"Not\":{\"Unary\":{\"op\":\"IsNull\",\"expr\":{\"Column\":{\"path\":[\"c\"]}}}}}]}}",
         json(predicate));
   }
@@ -96,12 +116,13 @@ class KernelPredicatesTest {
   void inIsAnOrOfEquals() {
     Expression one = lit(1, DataTypes.IntegerType);
     Expression two = lit(2, DataTypes.IntegerType);
-    String eq1 = bin("Equal", A, "{\"Literal\":{\"Integer\":1}}");
-    String eq2 = bin("Equal", A, "{\"Literal\":{\"Integer\":2}}");
+    String i = "{\"Column\":{\"path\":[\"i\"]}}";
+    String eq1 = bin("Equal", i, "{\"Literal\":{\"Integer\":1}}");
+    String eq2 = bin("Equal", i, "{\"Literal\":{\"Integer\":2}}");
     assertEquals(
         "{\"Junction\":{\"op\":\"Or\",\"preds\":[" + eq1 + "," + eq2 + "]}}",
-        json(p("IN", col("a"), one, two)));
-    assertEquals(eq1, json(p("IN", col("a"), one, lit(null, DataTypes.IntegerType))));
+        json(p("IN", col("i"), one, two)));
+    assertEquals(eq1, json(p("IN", col("i"), one, lit(null, DataTypes.IntegerType))));
   }
 
   @Test
@@ -140,31 +161,60 @@ class KernelPredicatesTest {
 
   @Test
   void untranslatablePredicatesAreRefused() {
+    assertTrue(translate(p("=", col("a"), lit(null, DataTypes.LongType))).isEmpty());
+    assertTrue(translate(p("=", col("a"), col("b"))).isEmpty());
+    assertTrue(translate(p("=", col("a"), lit(Double.NaN, DataTypes.DoubleType))).isEmpty());
     assertTrue(
-        KernelPredicates.translate(p("=", col("a"), lit(null, DataTypes.LongType))).isEmpty());
-    assertTrue(KernelPredicates.translate(p("=", col("a"), col("b"))).isEmpty());
-    assertTrue(
-        KernelPredicates.translate(p("=", col("a"), lit(Double.NaN, DataTypes.DoubleType)))
-            .isEmpty());
-    assertTrue(
-        KernelPredicates.translate(
-                p("ENDS_WITH", col("s"), lit(UTF8String.fromString("x"), DataTypes.StringType)))
+        translate(p("ENDS_WITH", col("s"), lit(UTF8String.fromString("x"), DataTypes.StringType)))
             .isEmpty());
     // One untranslatable side refuses the whole junction: a NOT above it would otherwise widen.
     assertTrue(
-        KernelPredicates.translate(
-                new Not(new And(p("=", col("a"), five()), p("=", col("a"), col("b")))))
+        translate(new Not(new And(p("=", col("a"), five()), p("=", col("a"), col("b")))))
             .isEmpty());
-    assertTrue(
-        KernelPredicates.translate(new Predicate("ALWAYS_TRUE", new Expression[0])).isEmpty());
+    assertTrue(translate(new Predicate("ALWAYS_TRUE", new Expression[0])).isEmpty());
     assertEquals(null, KernelPredicates.and(List.of()));
     assertEquals("x", KernelPredicates.and(List.of("x")));
     assertEquals(
         "{\"Junction\":{\"op\":\"And\",\"preds\":[x,y]}}", KernelPredicates.and(List.of("x", "y")));
   }
 
+  @Test
+  void wholeNestedColumnsAndUnknownColumnsAreNotPushed() {
+    for (String column : List.of("m", "arr", "n")) {
+      assertTrue(translate(p("IS_NULL", col(column))).isEmpty(), column);
+      assertTrue(translate(p("IS_NOT_NULL", col(column))).isEmpty(), column);
+    }
+    assertTrue(translate(p("=", col("_metadata", "file_path"), five())).isEmpty());
+    assertTrue(translate(p("=", col("n", "missing"), five())).isEmpty());
+    assertTrue(translate(p("=", col("a", "b"), five())).isEmpty());
+  }
+
+  @Test
+  void aLiteralOfAnotherTypeThanItsColumnIsNotPushed() {
+    assertTrue(translate(p("=", col("i"), five())).isEmpty());
+    assertTrue(
+        translate(p("STARTS_WITH", col("a"), lit(UTF8String.fromString("x"), DataTypes.StringType)))
+            .isEmpty());
+  }
+
+  @Test
+  void anAndKeepsTheSidesThatTranslate() {
+    Predicate usable = p("=", col("a"), five());
+    Predicate unusable = p("IS_NOT_NULL", col("m"));
+    assertEquals(json(usable), json(new And(unusable, usable)));
+    assertEquals(json(usable), json(new And(usable, unusable)));
+    // Under an OR each side may only be weakened, never dropped.
+    Predicate other = p("=", col("b"), five());
+    assertEquals(
+        "{\"Junction\":{\"op\":\"Or\",\"preds\":[" + json(usable) + "," + json(other) + "]}}",
+        json(new Or(new And(usable, unusable), other)));
+    assertTrue(translate(new Or(unusable, other)).isEmpty());
+    assertTrue(translate(new And(unusable, unusable)).isEmpty());
+  }
+
   private static String scalar(Object value, DataType type) {
-    return KernelPredicates.translate(p("=", col("a"), lit(value, type)))
+    return new KernelPredicates(new StructType().add("a", type))
+        .translate(p("=", col("a"), lit(value, type)))
         .orElseThrow()
         .replace("{\"Binary\":{\"op\":\"Equal\",\"left\":" + A + ",\"right\":{\"Literal\":", "")
         .replaceAll("}}}$", "");

@@ -146,8 +146,8 @@ class TimeTravelTest {
                     .collect(),
             table,
             utc(at(0, -60)),
-            "before the earliest readable commit",
-            "versions 0");
+            "before the earliest version available",
+            "version 0");
     System.out.println(messageChain(failure));
   }
 
@@ -185,5 +185,114 @@ class TimeTravelTest {
         "versionAsOf");
     assertFailsNaming(
         () -> read(TestSpark.FORMAT_UNDER_TEST, table + "@v9", Map.of()).collect(), "3");
+  }
+
+  /**
+   * Three commits whose files share one modification time (as after a copy): delta-spark counts
+   * each as 1 ms after its predecessor, so T, T+1 ms and T+2 ms name versions 0, 1 and 2, and T+3
+   * ms is after the latest commit.
+   */
+  @Test
+  void commitsSharingAModificationTimeAreOneMillisecondApart() {
+    String copied = writeCommits("same-mtime", 3);
+    Instant shared = at(0, 0).plusMillis(291);
+    for (int version = 0; version < 3; version++) {
+      touch(copied, version, shared);
+    }
+    for (int offset = 0; offset < 3; offset++) {
+      assertSameSnapshot(copied, Map.of("timestampAsOf", utc(shared.plusMillis(offset))));
+      assertSameSnapshot(copied + "@" + pathTimestamp(shared.plusMillis(offset), "UTC"), Map.of());
+    }
+    for (String format : List.of("delta", TestSpark.FORMAT_UNDER_TEST)) {
+      assertFailsNaming(
+          () -> read(format, copied, Map.of("timestampAsOf", utc(shared.plusMillis(3)))).collect(),
+          "after");
+      assertFailsNaming(
+          () -> read(format, copied, Map.of("timestampAsOf", utc(shared.minusMillis(1)))).collect(),
+          "before");
+    }
+  }
+
+  /**
+   * A commit file older than its predecessor's counts as 1 ms after it, and the versions after it
+   * keep their own later times.
+   */
+  @Test
+  void aCommitOlderThanItsPredecessorFollowsIt() {
+    String skewed = writeCommits("skewed", 4);
+    touch(skewed, 0, at(0, 0));
+    touch(skewed, 1, at(2, 0));
+    touch(skewed, 2, at(1, 0));
+    touch(skewed, 3, at(3, 0));
+    for (Instant instant :
+        List.of(
+            at(1, 0),
+            at(2, 0),
+            at(2, 0).plusMillis(1),
+            at(2, 0).plusMillis(2),
+            at(2, 30),
+            at(3, 0))) {
+      assertSameSnapshot(skewed, Map.of("timestampAsOf", utc(instant)));
+    }
+  }
+
+  /**
+   * In-commit timestamps enabled after two commits: times before the enablement resolve by the
+   * (monotonized) file times, later ones by the commits' own timestamps.
+   */
+  @Test
+  void inCommitTimestampsEnabledAfterCommitsWithFileTimes() {
+    String table = writeCommits("ict-later", 2);
+    touch(table, 0, at(0, 0));
+    touch(table, 1, at(0, 0));
+    SparkSession spark = TestSpark.session();
+    spark.sql(
+        "ALTER TABLE delta.`"
+            + table
+            + "` SET TBLPROPERTIES ('delta.enableInCommitTimestamps' = 'true')");
+    spark
+        .range(100, 110)
+        .selectExpr("id", "CAST(id % 2 AS INT) AS part")
+        .write()
+        .format("delta")
+        .mode("append")
+        .save(table);
+    List<Row> history =
+        spark
+            .sql("DESCRIBE HISTORY delta.`" + table + "`")
+            .select("version", "timestamp")
+            .collectAsList();
+    for (Row commit : history) {
+      Instant instant = commit.getTimestamp(1).toInstant();
+      assertSameSnapshot(table, Map.of("timestampAsOf", utc(instant)));
+      if (commit.getLong(0) < 3) {
+        assertSameSnapshot(table, Map.of("timestampAsOf", utc(instant.plusMillis(1))));
+      }
+    }
+    assertSameSnapshot(table, Map.of("timestampAsOf", utc(at(0, 0))));
+    assertSameSnapshot(table, Map.of("timestampAsOf", utc(at(0, 0).plusMillis(1))));
+  }
+
+  /** A table of {@code commits} appends, without in-commit timestamps. */
+  private static String writeCommits(String name, int commits) {
+    String path = dir.resolve(name).toString();
+    for (int version = 0; version < commits; version++) {
+      TestSpark.session()
+          .range(version * 10L, version * 10L + 10)
+          .selectExpr("id", "CAST(id % 2 AS INT) AS part")
+          .write()
+          .format("delta")
+          .mode(version == 0 ? "errorifexists" : "append")
+          .option("delta.enableInCommitTimestamps", "false")
+          .save(path);
+    }
+    return path;
+  }
+
+  private static void touch(String table, int version, Instant instant) {
+    File commit = new File(table, String.format("_delta_log/%020d.json", version));
+    if (!commit.setLastModified(instant.toEpochMilli())) {
+      throw new IllegalStateException("cannot touch " + commit);
+    }
   }
 }

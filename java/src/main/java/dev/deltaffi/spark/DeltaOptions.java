@@ -1,0 +1,119 @@
+package dev.deltaffi.spark;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every option delta-spark's data source knows, and what delta-ffi does with it: the one table of
+ * options (the README's is checked against it). An option delta-ffi does not honour fails the read
+ * naming it, because delta-spark would answer differently (change data feed, streaming) or because
+ * it asks for a write; options delta-spark does not know are ignored by both.
+ */
+enum DeltaOptions {
+  PATH("path", Support.READ, "the table location (what `load(path)` sets)"),
+  VERSION_AS_OF("versionAsOf", Support.READ, "time travel to a version"),
+  TIMESTAMP_AS_OF(
+      "timestampAsOf", Support.READ, "time travel to the version current at a timestamp"),
+  READ_CHANGE_FEED(
+      "readChangeFeed", Support.CHANGE_FEED, "read the change data feed (`false` reads the table)"),
+  READ_CHANGE_DATA("readChangeData", Support.CHANGE_FEED, "old name of `readChangeFeed`"),
+  STARTING_VERSION(
+      "startingVersion", Support.CHANGE_FEED, "first version of a change feed or a stream"),
+  STARTING_TIMESTAMP(
+      "startingTimestamp", Support.CHANGE_FEED, "first commit time of a change feed or a stream"),
+  ENDING_VERSION("endingVersion", Support.CHANGE_FEED, "last version of a change feed"),
+  ENDING_TIMESTAMP("endingTimestamp", Support.CHANGE_FEED, "last commit time of a change feed"),
+  MAX_FILES_PER_TRIGGER("maxFilesPerTrigger", Support.STREAMING, "files per micro-batch"),
+  MAX_BYTES_PER_TRIGGER("maxBytesPerTrigger", Support.STREAMING, "bytes per micro-batch"),
+  IGNORE_FILE_DELETION("ignoreFileDeletion", Support.STREAMING, "old name of `ignoreDeletes`"),
+  IGNORE_CHANGES("ignoreChanges", Support.STREAMING, "re-emit files rewritten by updates"),
+  IGNORE_DELETES("ignoreDeletes", Support.STREAMING, "ignore commits that only delete"),
+  SKIP_CHANGE_COMMITS("skipChangeCommits", Support.STREAMING, "skip commits that change data"),
+  FAIL_ON_DATA_LOSS("failOnDataLoss", Support.STREAMING, "fail when log files were cleaned up"),
+  EXCLUDE_REGEX("excludeRegex", Support.STREAMING, "skip files whose path matches"),
+  SCHEMA_TRACKING_LOCATION(
+      "schemaTrackingLocation", Support.STREAMING, "where a stream tracks schema changes"),
+  SCHEMA_LOCATION("schemaLocation", Support.STREAMING, "old name of `schemaTrackingLocation`"),
+  STREAMING_SOURCE_TRACKING_ID(
+      "streamingSourceTrackingId", Support.STREAMING, "names a stream's schema log"),
+  ALLOW_SOURCE_COLUMN_RENAME(
+      "allowSourceColumnRename", Support.STREAMING, "let a stream continue past a column rename"),
+  ALLOW_SOURCE_COLUMN_DROP(
+      "allowSourceColumnDrop", Support.STREAMING, "let a stream continue past a column drop"),
+  ALLOW_SOURCE_COLUMN_RENAME_AND_DROP(
+      "allowSourceColumnRenameAndDrop", Support.STREAMING, "both of the above"),
+  ALLOW_SOURCE_COLUMN_TYPE_CHANGE(
+      "allowSourceColumnTypeChange", Support.STREAMING, "let a stream continue past type widening"),
+  REPLACE_WHERE("replaceWhere", Support.WRITE, "overwrite the rows a predicate matches"),
+  MERGE_SCHEMA("mergeSchema", Support.WRITE, "add new columns on write"),
+  OVERWRITE_SCHEMA("overwriteSchema", Support.WRITE, "replace the schema on overwrite"),
+  PARTITION_OVERWRITE_MODE(
+      "partitionOverwriteMode", Support.WRITE, "static or dynamic partition overwrite"),
+  USER_METADATA("userMetadata", Support.WRITE, "user metadata of the commit"),
+  OPTIMIZE_WRITE("optimizeWrite", Support.WRITE, "shuffle before writing"),
+  DATA_CHANGE("dataChange", Support.WRITE, "mark a rewrite as changing no data"),
+  COMPRESSION("compression", Support.WRITE, "Parquet compression of written files"),
+  MAX_RECORDS_PER_FILE("maxRecordsPerFile", Support.WRITE, "rows per written file"),
+  TXN_APP_ID("txnAppId", Support.WRITE, "idempotent write: application id"),
+  TXN_VERSION("txnVersion", Support.WRITE, "idempotent write: version");
+
+  /** What delta-ffi does with an option. */
+  enum Support {
+    READ("honoured"),
+    CHANGE_FEED("refused: change data feed is not read yet"),
+    STREAMING("refused: streaming reads are not supported yet"),
+    WRITE("refused: delta-ffi is read-only");
+
+    final String meaning;
+
+    Support(String meaning) {
+      this.meaning = meaning;
+    }
+  }
+
+  final String key;
+  final Support support;
+  final String purpose;
+
+  DeltaOptions(String key, Support support, String purpose) {
+    this.key = key;
+    this.support = support;
+    this.purpose = purpose;
+  }
+
+  /** The Delta option named {@code key} (case-insensitively, as Spark's options are). */
+  static Optional<DeltaOptions> of(String key) {
+    return Arrays.stream(values()).filter(o -> o.key.equalsIgnoreCase(key)).findFirst();
+  }
+
+  /**
+   * Fails, naming the option, when {@code options} hold a Delta option that delta-ffi does not
+   * honour. {@code readChangeFeed=false} asks for a plain read, which is what delta-ffi does.
+   */
+  static void refuseUnsupported(Map<String, String> options, String table) {
+    for (Map.Entry<String, String> option : options.entrySet()) {
+      Optional<DeltaOptions> known = of(option.getKey());
+      if (known.isEmpty() || known.get().support == Support.READ) {
+        continue;
+      }
+      DeltaOptions delta = known.get();
+      if (delta.support == Support.CHANGE_FEED
+          && (delta == READ_CHANGE_FEED || delta == READ_CHANGE_DATA)
+          && "false".equals(option.getValue().trim().toLowerCase(Locale.ROOT))) {
+        continue;
+      }
+      throw new UnsupportedOperationException(
+          "Cannot read Delta table "
+              + table
+              + " with option '"
+              + delta.key
+              + "' ("
+              + delta.purpose
+              + "): "
+              + delta.support.meaning
+              + " in delta-ffi. Remove the option, or read with format(\"delta\").");
+    }
+  }
+}

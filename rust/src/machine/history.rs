@@ -1,0 +1,232 @@
+//! Which version a timestamp names: delta-spark's rule for `timestampAsOf`, in one place.
+//!
+//! delta-spark treats commit times as strictly increasing: a commit whose time is not after its
+//! predecessor's counts as 1 ms after it ("monotonized"). The kernel's search monotonizes too, but
+//! first compares the timestamp with the latest commit's *raw* time, so three commits sharing a
+//! modification time all resolve to the latest one (and later instants fail). Here:
+//!
+//! - file modification times (tables without in-commit timestamps, and the commits before they
+//!   were enabled) are listed from the earliest recreatable commit and monotonized, as delta-spark's
+//!   `DeltaHistoryManager` does;
+//! - in-commit timestamps (monotonic by the protocol) are searched by the kernel;
+//! - a timestamp before the earliest commit, or after the latest one, is an error naming both.
+
+use delta_kernel::history_manager::{get_earliest_commit, latest_version_as_of, HistoryCommitType};
+use delta_kernel::path::{LogPathFileType, ParsedLogPath};
+use delta_kernel::{Engine, KernelError, KernelResult, Snapshot, Version};
+
+/// A commit and its (monotonized) time in milliseconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Commit {
+    pub version: Version,
+    pub millis: i64,
+}
+
+/// A requested timestamp outside the table's history.
+#[derive(Debug)]
+pub enum TimestampOutOfRange {
+    BeforeEarliest { requested: i64, earliest: Commit },
+    AfterLatest { requested: i64, latest: Commit },
+}
+
+impl std::fmt::Display for TimestampOutOfRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TimestampOutOfRange::BeforeEarliest {
+                requested,
+                earliest,
+            } => write!(
+                f,
+                "the timestamp {} is before the earliest version available, version {} \
+                 (committed at {}): use a later timestamp",
+                iso(*requested),
+                earliest.version,
+                iso(earliest.millis)
+            ),
+            TimestampOutOfRange::AfterLatest { requested, latest } => write!(
+                f,
+                "the timestamp {} is after the latest commit, version {} (committed at {}): \
+                 read that version with versionAsOf {} or its exact commit timestamp",
+                iso(*requested),
+                latest.version,
+                iso(latest.millis),
+                latest.version
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TimestampOutOfRange {}
+
+/// Milliseconds since the epoch as an ISO-8601 UTC instant.
+pub fn iso(millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_else(|| format!("{millis} ms since the epoch"))
+}
+
+fn out_of_range(error: TimestampOutOfRange) -> KernelError {
+    KernelError::generic_err(error)
+}
+
+/// The version `millis` names on the table whose latest snapshot is `latest`: the last commit at
+/// or before it.
+pub fn version_at(engine: &dyn Engine, latest: &Snapshot, millis: i64) -> KernelResult<Version> {
+    let properties = latest.table_properties();
+    if properties.enable_in_commit_timestamps == Some(true) {
+        match (
+            properties.in_commit_timestamp_enablement_version,
+            properties.in_commit_timestamp_enablement_timestamp,
+        ) {
+            // Enabled at creation, or `millis` falls in the commits that carry them.
+            (None, _) => return in_commit_timestamp_version(engine, latest, millis),
+            (Some(_), Some(enabled_at)) if millis >= enabled_at => {
+                return in_commit_timestamp_version(engine, latest, millis)
+            }
+            // Before enablement: the commits before it, by modification time.
+            (Some(enabled_in), _) => {
+                let commits = monotonized_commits(engine, latest, enabled_in.saturating_sub(1))?;
+                return last_commit_at(&commits, millis, None).map(|c| c.version);
+            }
+        }
+    }
+    let commits = monotonized_commits(engine, latest, latest.version())?;
+    last_commit_at(&commits, millis, Some(latest.version())).map(|c| c.version)
+}
+
+/// The commits from the earliest recreatable one to `until`, with delta-spark's monotonized
+/// modification times.
+fn monotonized_commits(
+    engine: &dyn Engine,
+    latest: &Snapshot,
+    until: Version,
+) -> KernelResult<Vec<Commit>> {
+    let log_root = latest.table_root().join("_delta_log/")?;
+    let earliest = get_earliest_commit(engine, &log_root, None, HistoryCommitType::Recreatable)?;
+    // Listing is strictly after this name, so `<earliest>.json` itself is included.
+    let from = log_root.join(&format!("{earliest:020}"))?;
+    let mut commits: Vec<Commit> = Vec::new();
+    for file in engine.storage_handler().list_from(&from)? {
+        let Some(parsed) = ParsedLogPath::try_from(file?)? else {
+            continue;
+        };
+        if parsed.version > until {
+            break;
+        }
+        if parsed.version < earliest || !matches!(parsed.file_type, LogPathFileType::Commit) {
+            continue;
+        }
+        let raw = parsed.location.last_modified;
+        let millis = match commits.last() {
+            Some(previous) if raw <= previous.millis => previous.millis + 1,
+            _ => raw,
+        };
+        commits.push(Commit {
+            version: parsed.version,
+            millis,
+        });
+    }
+    Ok(commits)
+}
+
+/// The last of `commits` (ascending) at or before `millis`. With `latest` (the table's latest
+/// version is the last of `commits`), a time after it is an error, as in delta-spark.
+fn last_commit_at(
+    commits: &[Commit],
+    millis: i64,
+    latest: Option<Version>,
+) -> KernelResult<Commit> {
+    let Some(first) = commits.first() else {
+        return Err(KernelError::generic(
+            "the table has no commit files to resolve a timestamp against",
+        ));
+    };
+    let Some(found) = commits.iter().take_while(|c| c.millis <= millis).last() else {
+        return Err(out_of_range(TimestampOutOfRange::BeforeEarliest {
+            requested: millis,
+            earliest: *first,
+        }));
+    };
+    if latest == Some(found.version) && found.millis < millis {
+        return Err(out_of_range(TimestampOutOfRange::AfterLatest {
+            requested: millis,
+            latest: *found,
+        }));
+    }
+    Ok(*found)
+}
+
+/// The kernel's search over in-commit timestamps, with delta-spark's errors at both ends.
+fn in_commit_timestamp_version(
+    engine: &dyn Engine,
+    latest: &Snapshot,
+    millis: i64,
+) -> KernelResult<Version> {
+    let latest_commit = Commit {
+        version: latest.version(),
+        millis: latest.get_timestamp(engine)?,
+    };
+    if millis > latest_commit.millis {
+        return Err(out_of_range(TimestampOutOfRange::AfterLatest {
+            requested: millis,
+            latest: latest_commit,
+        }));
+    }
+    match latest_version_as_of(latest, engine, millis, HistoryCommitType::Recreatable) {
+        Ok(commit) => Ok(commit.version),
+        Err(KernelError::LogHistory(_)) => {
+            let log_root = latest.table_root().join("_delta_log/")?;
+            let earliest =
+                get_earliest_commit(engine, &log_root, None, HistoryCommitType::Recreatable)?;
+            let earliest_millis = Snapshot::builder_for(latest.table_root().as_str())
+                .at_version(earliest)
+                .build(engine)?
+                .get_timestamp(engine)?;
+            Err(out_of_range(TimestampOutOfRange::BeforeEarliest {
+                requested: millis,
+                earliest: Commit {
+                    version: earliest,
+                    millis: earliest_millis,
+                },
+            }))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit(version: Version, millis: i64) -> Commit {
+        Commit { version, millis }
+    }
+
+    #[test]
+    fn equal_times_resolve_one_millisecond_apart() {
+        // What monotonized_commits makes of three commits sharing the mtime 291.
+        let commits = [commit(0, 291), commit(1, 292), commit(2, 293)];
+        for (millis, version) in [(291, 0), (292, 1), (293, 2)] {
+            let found = last_commit_at(&commits, millis, Some(2)).map(|c| c.version);
+            assert_eq!(found.ok(), Some(version), "timestamp {millis}");
+        }
+    }
+
+    #[test]
+    fn before_the_first_and_after_the_last_commit_fail() {
+        let commits = [commit(3, 1_000), commit(4, 2_000)];
+        let before = last_commit_at(&commits, 999, Some(4));
+        assert!(matches!(before, Err(KernelError::GenericError { .. })));
+        let after = last_commit_at(&commits, 2_001, Some(4));
+        let message = after.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("after the latest commit, version 4"),
+            "{message}"
+        );
+        // Before in-commit timestamps were enabled, the last pre-enablement commit is no end.
+        assert_eq!(
+            last_commit_at(&commits, 5_000, None).ok(),
+            Some(commit(4, 2_000))
+        );
+    }
+}
