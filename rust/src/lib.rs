@@ -4,29 +4,20 @@
 
 mod bridge;
 pub mod machine;
+mod panics;
 mod results;
 mod visit;
 
-use jni::objects::{JClass, JLongArray, JObject, JObjectArray, JString};
+use jni::objects::{JClass, JLongArray, JObject, JObjectArray, JString, JThrowable};
 use jni::sys::{jboolean, jint, jlong};
 use jni::{jni_str, Env, EnvUnowned};
 
 use bridge::handles::{self, Handle, PhaseView};
 use bridge::{entry, Failure};
 use delta_kernel::{KernelError, Version};
-use machine::snapshot::{Replay, TimeTravel};
+use machine::placement::{Placement, Replay};
+use machine::snapshot::TimeTravel;
 use visit::JavaVisitor;
-
-/// The message of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(message) = payload.downcast_ref::<&str>() {
-        (*message).to_string()
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message.clone()
-    } else {
-        "non-string panic payload".to_string()
-    }
-}
 
 fn java_string(env: &mut Env, value: &JString) -> Result<String, Failure> {
     if value.is_null() {
@@ -76,16 +67,21 @@ fn snapshot_of(handle: jlong) -> Result<delta_kernel::SnapshotRef, Failure> {
     }
 }
 
-/// In-process replay through `in_process_io` (a Java `HadoopIo`), or phases when it is null.
-fn replay(env: &Env, in_process_io: &JObject, table_root: &str) -> Result<Replay, Failure> {
-    Ok(if in_process_io.is_null() {
-        Replay::Phases
-    } else {
-        Replay::InProcess(bridge::jvm_store::in_process_engine(
-            env,
-            in_process_io,
-            table_root,
-        )?)
+/// Where a kernel call on the table at `table_root` runs: I/O always through `hadoop_io` (a
+/// `dev.deltaffi.io.HadoopIo`), the log replayed in process or by Spark.
+fn placement(
+    env: &Env,
+    hadoop_io: &JObject,
+    table_root: &str,
+    in_process: jboolean,
+) -> Result<Placement, Failure> {
+    Ok(Placement {
+        io: bridge::jvm_store::in_process_engine(env, hadoop_io, table_root)?,
+        replay: if in_process {
+            Replay::InProcess
+        } else {
+            Replay::Spark
+        },
     })
 }
 
@@ -126,11 +122,12 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startSnapshot<'loca
     table_root: JString<'local>,
     travel_kind: jint,
     travel_value: jlong,
-    in_process_io: JObject<'local>,
+    hadoop_io: JObject<'local>,
+    in_process: jboolean,
 ) -> jlong {
     entry(&mut env, |env| {
         let table_root = java_string(env, &table_root)?;
-        let replay = replay(env, &in_process_io, &table_root)?;
+        let placement = placement(env, &hadoop_io, &table_root, in_process)?;
         let travel = match travel_kind {
             LATEST => TimeTravel::Latest,
             AT_VERSION => TimeTravel::Version(
@@ -142,7 +139,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startSnapshot<'loca
         };
         let context = machine_context(&table_root, travel);
         register_machine(
-            machine::snapshot::start(table_root, travel, replay),
+            machine::snapshot::start(table_root, travel, placement),
             context,
         )
     })
@@ -153,13 +150,14 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startRefresh<'local
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     snapshot: jlong,
-    in_process_io: JObject<'local>,
+    hadoop_io: JObject<'local>,
+    in_process: jboolean,
 ) -> jlong {
     entry(&mut env, |env| {
         let snapshot = snapshot_of(snapshot)?;
-        let replay = replay(env, &in_process_io, snapshot.table_root().as_str())?;
+        let placement = placement(env, &hadoop_io, snapshot.table_root().as_str(), in_process)?;
         let context = machine_context(snapshot.table_root().as_str(), TimeTravel::Latest);
-        register_machine(machine::snapshot::refresh(snapshot, replay), context)
+        register_machine(machine::snapshot::refresh(snapshot, placement), context)
     })
 }
 
@@ -170,11 +168,12 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startScan<'local>(
     snapshot: jlong,
     columns: JObjectArray<'local>,
     predicate_json: JString<'local>,
-    in_process_io: JObject<'local>,
+    hadoop_io: JObject<'local>,
+    in_process: jboolean,
 ) -> jlong {
     entry(&mut env, |env| {
         let snapshot = snapshot_of(snapshot)?;
-        let replay = replay(env, &in_process_io, snapshot.table_root().as_str())?;
+        let placement = placement(env, &hadoop_io, snapshot.table_root().as_str(), in_process)?;
         let columns = if columns.is_null() {
             None
         } else {
@@ -194,7 +193,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startScan<'local>(
             )
         };
         register_machine(
-            machine::scan::start(snapshot.clone(), columns, predicate, replay),
+            machine::scan::start(snapshot.clone(), columns, predicate, placement),
             context,
         )
     })
@@ -213,6 +212,19 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_phaseKind<'local>(
                 PhaseView::PartialResult(_) => machine::PhaseKind::PartialResult as jint,
                 PhaseView::Terminus => machine::PhaseKind::Terminus as jint,
             })
+        })
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_kernelNanos<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jlong {
+    entry(&mut env, |_| {
+        with_machine(handle, |machine| {
+            Ok(jlong::try_from(machine.kernel_time().as_nanos()).unwrap_or(jlong::MAX))
         })
     })
 }
@@ -264,16 +276,14 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_stepFailed<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
-    not_found: jni::sys::jboolean,
     message: JString<'local>,
+    cause: JThrowable<'local>,
 ) {
     entry(&mut env, |env| {
-        let message = java_string(env, &message)?;
-        let error = if not_found {
-            KernelError::file_not_found(message)
-        } else {
-            KernelError::generic(message)
-        };
+        let error = KernelError::generic_err(bridge::JavaCause {
+            message: java_string(env, &message)?,
+            throwable: env.new_global_ref(&cause)?,
+        });
         with_machine(handle, |machine| Ok(machine.step(Err(error))?))
     })
 }
@@ -406,20 +416,48 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_scanTotalFiles<'loc
 
 /// The table's configuration (metadata properties) as alternating keys and values, sorted by key.
 #[no_mangle]
-pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_tableProperties<'local>(
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_columnMappingMode<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JString<'local> {
+    entry(&mut env, |env| {
+        let snapshot = snapshot_of(handle)?;
+        Ok(env.new_string(machine::facts::column_mapping_mode(&snapshot))?)
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_rowTrackingColumns<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
 ) -> JObjectArray<'local> {
     entry(&mut env, |env| {
         let snapshot = snapshot_of(handle)?;
-        let mut properties: Vec<_> = snapshot.metadata_configuration().iter().collect();
-        properties.sort();
-        let flat: Vec<String> = properties
-            .into_iter()
-            .flat_map(|(key, value)| [key.clone(), value.clone()])
-            .collect();
-        string_array(env, &flat)
+        match machine::facts::row_tracking_columns(&snapshot) {
+            Some((row_id, row_commit_version)) => string_array(env, &[row_id, row_commit_version]),
+            None => string_array(env, &[]),
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_widensSmallIntegersToDecimal<
+    'local,
+>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jboolean {
+    entry(&mut env, |_| {
+        let owner = handles::get(handle)?;
+        let Handle::Scan { scan, .. } = owner.as_ref() else {
+            return Err(Failure::Usage(format!("handle {handle} is not a scan")));
+        };
+        Ok(machine::facts::widens_small_integers_to_decimal(
+            scan.logical_schema(),
+        ))
     })
 }
 
@@ -427,7 +465,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_tableProperties<'lo
 const TABLE_SCHEMA: jint = 0;
 const SCAN_LOGICAL_SCHEMA: jint = 1;
 const SCAN_PHYSICAL_SCHEMA: jint = 2;
-/// Only for in-process scans: the partition columns' physical names and types.
+/// The partition columns' physical names and types, as the live files' partition values have them.
 const SCAN_PARTITION_SCHEMA: jint = 3;
 
 #[no_mangle]
@@ -446,11 +484,10 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_visitSchema<'local>
             (Handle::Scan { scan, .. }, SCAN_PHYSICAL_SCHEMA) => scan.physical_schema().clone(),
             (
                 Handle::Scan {
-                    partition_schema: Some(schema),
-                    ..
+                    partition_schema, ..
                 },
                 SCAN_PARTITION_SCHEMA,
-            ) => schema.clone(),
+            ) => partition_schema.clone(),
             _ => {
                 return Err(Failure::Usage(format!(
                     "no schema {which} on handle {handle}"
@@ -463,16 +500,17 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_visitSchema<'local>
 }
 
 #[no_mangle]
-pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startDeletionVector<'local>(
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_deletedRows<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     table_root: JString<'local>,
+    hadoop_io: JObject<'local>,
     storage_type: JString<'local>,
     path_or_inline_dv: JString<'local>,
     offset: jint,
     size_in_bytes: jint,
     cardinality: jlong,
-) -> jlong {
+) -> JLongArray<'local> {
     entry(&mut env, |env| {
         let table_root = java_string(env, &table_root)?;
         let descriptor = machine::deletion_vector::Descriptor {
@@ -486,26 +524,9 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_startDeletionVector
             "table {table_root}, deletion vector {}",
             descriptor.path_or_inline_dv
         );
-        register_machine(
-            machine::deletion_vector::start(&table_root, descriptor),
-            context,
-        )
-    })
-}
-
-#[no_mangle]
-pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_deletedRows<'local>(
-    mut env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    handle: jlong,
-) -> JLongArray<'local> {
-    entry(&mut env, |env| {
-        let owner = handles::get(handle)?;
-        let Handle::DeletedRows { rows } = owner.as_ref() else {
-            return Err(Failure::Usage(
-                "not a decoded deletion vector handle".into(),
-            ));
-        };
+        let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
+        let rows = machine::deletion_vector::deleted_rows(engine.as_ref(), &table_root, descriptor)
+            .map_err(|e| Failure::from(e).in_context(&context))?;
         let rows: Vec<i64> = rows
             .iter()
             .map(|&row| i64::try_from(row))
@@ -524,6 +545,34 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_release<'local>(
     handle: jlong,
 ) {
     entry(&mut env, |_| handles::release(handle))
+}
+
+/// The constants Java and Rust share, by their Java names, so a test can pin both sides.
+const SHARED_CONSTANTS: [(&str, jint); 10] = [
+    ("CONSUME", machine::PhaseKind::Consume as jint),
+    ("PARTIAL_RESULT", machine::PhaseKind::PartialResult as jint),
+    ("TERMINUS", machine::PhaseKind::Terminus as jint),
+    ("TABLE_SCHEMA", TABLE_SCHEMA),
+    ("SCAN_LOGICAL_SCHEMA", SCAN_LOGICAL_SCHEMA),
+    ("SCAN_PHYSICAL_SCHEMA", SCAN_PHYSICAL_SCHEMA),
+    ("SCAN_PARTITION_SCHEMA", SCAN_PARTITION_SCHEMA),
+    ("LATEST", LATEST),
+    ("AT_VERSION", AT_VERSION),
+    ("AS_OF_TIMESTAMP", AS_OF_TIMESTAMP),
+];
+
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_sharedConstants<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> JObjectArray<'local> {
+    entry(&mut env, |env| {
+        let pairs: Vec<String> = SHARED_CONSTANTS
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        string_array(env, &pairs)
+    })
 }
 
 #[no_mangle]

@@ -30,13 +30,11 @@ pub enum Handle {
         /// The live files of an in-process scan, until Java takes them.
         files: Mutex<Option<ScanFiles>>,
         /// The partition columns as the live files' `partitionValues_parsed` types them.
-        partition_schema: Option<delta_kernel::schema::SchemaRef>,
+        partition_schema: delta_kernel::schema::SchemaRef,
         /// The live files before pruning, when counted (in-process scans).
         total_files: Option<u64>,
         log: Vec<String>,
     },
-    /// Decoded deletion vector: sorted indexes of the deleted rows.
-    DeletedRows { rows: Vec<u64> },
 }
 
 /// A machine with its result type erased, so snapshot and scan machines share every native.
@@ -49,6 +47,8 @@ pub trait Stepper: Send {
     fn resume(&mut self) -> delta_kernel::KernelResult<()>;
     /// Takes the terminus as the handle that will own it.
     fn terminus(&mut self) -> delta_kernel::KernelResult<Handle>;
+    /// How long the kernel thread has worked so far.
+    fn kernel_time(&self) -> std::time::Duration;
 }
 
 /// The pending phase, without its result type.
@@ -74,21 +74,14 @@ impl IntoHandle for SnapshotRef {
 
 impl IntoHandle for PlannedScan {
     fn into_handle(self, log: Vec<String>) -> Handle {
-        let partition_schema = self.files.as_ref().map(|f| f.partition_schema.clone());
         let total_files = self.total_files();
         Handle::Scan {
             total_files,
             scan: self.scan,
             files: Mutex::new(self.files),
-            partition_schema,
+            partition_schema: self.partition_schema,
             log,
         }
-    }
-}
-
-impl IntoHandle for Vec<u64> {
-    fn into_handle(self, _log: Vec<String>) -> Handle {
-        Handle::DeletedRows { rows: self }
     }
 }
 
@@ -115,6 +108,10 @@ impl<T: IntoHandle + Send + 'static> Stepper for Machine<T> {
     fn terminus(&mut self) -> delta_kernel::KernelResult<Handle> {
         let log = self.log().to_vec();
         Ok(self.take_terminus()?.into_handle(log))
+    }
+
+    fn kernel_time(&self) -> std::time::Duration {
+        Machine::kernel_time(self)
     }
 }
 

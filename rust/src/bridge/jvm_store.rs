@@ -107,16 +107,27 @@ impl HadoopStore {
         let vm = JavaVM::singleton().map_err(|e| generic(e.to_string()))?;
         vm.attach_current_thread(|env| call(env, &self.io))
             .map_err(|error| match error {
-                jni::errors::Error::CaughtJavaException { name, msg, .. }
-                    if name == "java.io.FileNotFoundException" =>
-                {
-                    object_store::Error::NotFound {
-                        path: location.to_string(),
-                        source: msg.into(),
+                jni::errors::Error::CaughtJavaException {
+                    exception,
+                    name,
+                    msg,
+                    ..
+                } => {
+                    let cause = Box::new(super::JavaCause {
+                        throwable: exception,
+                        message: format!("{name} on {location}: {msg}"),
+                    });
+                    if name == "java.io.FileNotFoundException" {
+                        object_store::Error::NotFound {
+                            path: location.to_string(),
+                            source: cause,
+                        }
+                    } else {
+                        object_store::Error::Generic {
+                            store: STORE_NAME,
+                            source: cause,
+                        }
                     }
-                }
-                jni::errors::Error::CaughtJavaException { name, msg, .. } => {
-                    generic(format!("{name} on {location}: {msg}"))
                 }
                 other => generic(format!("JNI call on {location} failed: {other}")),
             })

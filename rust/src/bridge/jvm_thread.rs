@@ -11,10 +11,12 @@ use crate::machine::{set_thread_hooks, ThreadHooks};
 
 static VM: AtomicPtr<JavaVM> = AtomicPtr::new(null_mut());
 
-/// Called by the JVM when it loads this library: remembers the VM for the kernel-thread hooks.
+/// Called by the JVM when it loads this library: remembers the VM for the kernel-thread hooks and
+/// installs the panic hook.
 #[no_mangle]
 pub extern "system" fn JNI_OnLoad(vm: *mut JavaVM, _reserved: *mut c_void) -> jint {
     VM.store(vm, Ordering::Release);
+    crate::panics::install_hook();
     set_thread_hooks(ThreadHooks {
         start: attach_as_daemon,
         end: detach,

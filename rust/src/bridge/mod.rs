@@ -12,8 +12,44 @@ use delta_kernel::KernelError;
 use crate::machine::history::TimestampOutOfRange;
 use crate::machine::snapshot::VersionOutOfRange;
 use jni::errors::ThrowRuntimeExAndDefault;
+use jni::objects::{JThrowable, JValue};
+use jni::refs::Global;
 use jni::strings::JNIString;
-use jni::{jni_str, Env, EnvUnowned};
+use jni::{jni_sig, jni_str, Env, EnvUnowned};
+
+/// A Java exception carried through the kernel as the source of its error (a plan that failed on
+/// Spark, an `IOException` of Hadoop I/O), so it reaches Java again as the cause of the exception
+/// the failure becomes.
+pub struct JavaCause {
+    pub throwable: Global<JThrowable<'static>>,
+    pub message: String,
+}
+
+impl std::fmt::Debug for JavaCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JavaCause({})", self.message)
+    }
+}
+
+impl std::fmt::Display for JavaCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for JavaCause {}
+
+/// The first Java exception in an error's source chain.
+fn java_cause<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e JavaCause> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(cause) = error.downcast_ref::<JavaCause>() {
+            return Some(cause);
+        }
+        current = error.source();
+    }
+    None
+}
 
 /// Why a native call failed.
 #[derive(Debug)]
@@ -98,13 +134,36 @@ fn throw(env: &mut Env, failure: Failure) {
             } else {
                 format!("{context}: {error}")
             };
-            env.throw_new(exception_class(&error), JNIString::from(message))
+            match java_cause(&error) {
+                Some(cause) => throw_with_cause(env, exception_class(&error), &message, cause),
+                None => env.throw_new(exception_class(&error), JNIString::from(message)),
+            }
         }
         Failure::Usage(message) => env.throw_new(
             jni_str!("java/lang/IllegalStateException"),
             JNIString::from(message),
         ),
     };
+}
+
+/// Throws a new `class(message, cause)`.
+fn throw_with_cause(
+    env: &mut Env,
+    class: &jni::strings::JNIStr,
+    message: &str,
+    cause: &JavaCause,
+) -> jni::errors::Result<()> {
+    let message = env.new_string(message)?;
+    let exception = env.new_object(
+        class,
+        jni_sig!("(Ljava/lang/String;Ljava/lang/Throwable;)V"),
+        &[
+            JValue::Object(&message),
+            JValue::Object(cause.throwable.as_ref()),
+        ],
+    )?;
+    let exception = JThrowable::cast_local(env, exception)?;
+    env.throw(exception)
 }
 
 /// Runs a native entry point: a panic or error becomes a Java exception and `T::default()` is
@@ -122,7 +181,7 @@ pub fn entry<'local, T: Default>(
                     Ok(T::default())
                 }
                 Err(payload) => {
-                    let message = crate::panic_message(payload.as_ref());
+                    let message = crate::panics::report(payload.as_ref());
                     let _ = env.throw_new(
                         jni_str!("dev/deltaffi/kernel/DeltaKernelException"),
                         JNIString::from(format!(
@@ -134,4 +193,60 @@ pub fn entry<'local, T: Default>(
             }
         })
         .resolve::<ThrowRuntimeExAndDefault>()
+}
+
+#[cfg(test)]
+mod tests {
+    use delta_kernel::KernelError as E;
+
+    use super::exception_class;
+    use crate::machine::history::{Commit, TimestampOutOfRange};
+    use crate::machine::snapshot::VersionOutOfRange;
+
+    /// What a user can do about a failure decides its exception class.
+    #[test]
+    fn kernel_errors_map_to_the_exception_a_user_can_act_on() {
+        let commit = Commit {
+            version: 3,
+            millis: 0,
+        };
+        let cases = [
+            (E::FileNotFound("f".into()), "TableNotFoundException"),
+            (E::EmptyLog, "TableNotFoundException"),
+            (
+                E::InvalidTableLocation("t".into()),
+                "TableNotFoundException",
+            ),
+            (E::MissingVersion(4), "VersionNotFoundException"),
+            (
+                E::generic_err(VersionOutOfRange {
+                    requested: 9,
+                    latest: 3,
+                }),
+                "VersionNotFoundException",
+            ),
+            (
+                E::generic_err(TimestampOutOfRange::AfterLatest {
+                    requested: 1,
+                    latest: commit,
+                }),
+                "VersionNotFoundException",
+            ),
+            (
+                E::Unsupported("f".into()),
+                "UnsupportedTableFeatureException",
+            ),
+            (
+                E::InvalidProtocol("p".into()),
+                "UnsupportedTableFeatureException",
+            ),
+            (E::MissingMetadata, "InvalidTableException"),
+            (E::InvalidCheckpoint("c".into()), "InvalidTableException"),
+            (E::generic("anything else"), "DeltaKernelException"),
+        ];
+        for (error, class) in cases {
+            let mapped = exception_class(&error).to_str().to_string();
+            assert_eq!(mapped, format!("dev/deltaffi/kernel/{class}"), "{error}");
+        }
+    }
 }

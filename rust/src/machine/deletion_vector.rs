@@ -1,15 +1,12 @@
-//! Deletion-vector decoding as a phase machine: the kernel parses the descriptor and the stored
-//! bitmap; reading an on-disk vector is a ReadBytes Consume phase the engine answers, so executors
-//! decode their own files' vectors with their own I/O.
+//! Deletion-vector decoding where the data is read (on executors): the kernel parses the
+//! descriptor and the stored bitmap, reading an on-disk vector through the caller's engine (the
+//! Hadoop-backed store), on the calling thread.
 
 use std::str::FromStr;
 
 use delta_kernel::actions::deletion_vector::{DeletionVectorDescriptor, DeletionVectorStorageType};
-use delta_kernel::engine::plans::PlanBasedEngine;
 use delta_kernel::{Engine, KernelError, KernelResult};
 use url::Url;
-
-use super::Machine;
 
 /// The fields of an `add.deletionVector` descriptor, as the Delta log stores them.
 pub struct Descriptor {
@@ -20,9 +17,13 @@ pub struct Descriptor {
     pub cardinality: i64,
 }
 
-/// Starts decoding a deletion vector of the table at `table_root`; the Terminus is the sorted
-/// indexes of the deleted rows.
-pub fn start(table_root: &str, descriptor: Descriptor) -> KernelResult<Machine<Vec<u64>>> {
+/// The sorted indexes of the rows the deletion vector deletes from its file of the table at
+/// `table_root`; a vector holding another number of rows than its descriptor says is an error.
+pub fn deleted_rows(
+    engine: &dyn Engine,
+    table_root: &str,
+    descriptor: Descriptor,
+) -> KernelResult<Vec<u64>> {
     let table_root = Url::parse(table_root)?;
     let descriptor = DeletionVectorDescriptor {
         storage_type: DeletionVectorStorageType::from_str(&descriptor.storage_type)?,
@@ -31,18 +32,15 @@ pub fn start(table_root: &str, descriptor: Descriptor) -> KernelResult<Machine<V
         size_in_bytes: descriptor.size_in_bytes,
         cardinality: descriptor.cardinality,
     };
-    Machine::start(move |executor, _| {
-        let engine = PlanBasedEngine::new(None, executor);
-        let rows = descriptor.row_indexes(engine.storage_handler(), &table_root)?;
-        let expected = u64::try_from(descriptor.cardinality).unwrap_or(u64::MAX);
-        if rows.len() as u64 != expected {
-            return Err(KernelError::deletion_vector(format!(
-                "deletion vector {} holds {} rows, its descriptor says {}",
-                descriptor.path_or_inline_dv,
-                rows.len(),
-                descriptor.cardinality
-            )));
-        }
-        Ok(rows)
-    })
+    let rows = descriptor.row_indexes(engine.storage_handler(), &table_root)?;
+    let expected = u64::try_from(descriptor.cardinality).unwrap_or(u64::MAX);
+    if rows.len() as u64 != expected {
+        return Err(KernelError::deletion_vector(format!(
+            "deletion vector {} holds {} rows, its descriptor says {}",
+            descriptor.path_or_inline_dv,
+            rows.len(),
+            descriptor.cardinality
+        )));
+    }
+    Ok(rows)
 }

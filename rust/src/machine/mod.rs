@@ -11,13 +11,17 @@
 //! Pure Rust: nothing here knows about JNI.
 
 pub mod deletion_vector;
+pub mod facts;
 pub mod history;
+pub mod placement;
 pub mod scan;
 pub mod snapshot;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use delta_kernel::plans::{Operation, Plan, PlanExecutor, PlanResult};
 use delta_kernel::{KernelError, KernelResult};
@@ -92,25 +96,13 @@ impl<T> Phase<T> {
     /// One line naming the phase, for logs and the example job.
     pub fn describe(&self) -> String {
         match self {
-            Phase::Consume(Operation::IoOperation(io)) => format!("Consume: {}", describe_io(io)),
+            Phase::Consume(Operation::IoOperation(io)) => format!("Consume: I/O {io:?}"),
             Phase::Consume(Operation::QueryPlan(plan)) => {
                 format!("Consume: query plan ({})", describe_plan(plan))
             }
             Phase::PartialResult(plan) => format!("PartialResult: plan ({})", describe_plan(plan)),
             Phase::Terminus(_) => "Terminus".to_string(),
         }
-    }
-}
-
-fn describe_io(io: &delta_kernel::plans::IoOperation) -> String {
-    use delta_kernel::plans::IoOperation as Io;
-    match io {
-        Io::FileListing { url } => format!("list files after {url}"),
-        Io::ReadBytes { files } => format!("read {} file(s)", files.len()),
-        Io::HeadFile { url } => format!("head {url}"),
-        Io::ParquetFooter { file } => format!("parquet footer of {}", file.location),
-        Io::WriteBytes { url, .. } => format!("write {url}"),
-        Io::AtomicCopy { destination, .. } => format!("copy to {destination}"),
     }
 }
 
@@ -129,16 +121,29 @@ fn abandoned() -> KernelError {
     KernelError::generic("the engine abandoned this kernel operation before it finished")
 }
 
+/// What the kernel thread hands the engine: its next phase (or its error), and how long it worked
+/// since its start or the engine's last answer.
+type Emitted<T> = (KernelResult<Phase<T>>, Duration);
+
 /// The kernel thread's end of the rendezvous.
 pub struct KernelSide<T> {
-    phases: Sender<KernelResult<Phase<T>>>,
+    phases: Sender<Emitted<T>>,
     replies: Mutex<Receiver<Reply>>,
+    /// When the kernel thread last started working: its start, or the engine's last answer.
+    busy_since: Mutex<Instant>,
 }
 
 impl<T: Send + 'static> KernelSide<T> {
+    fn emit(&self, phase: KernelResult<Phase<T>>) -> KernelResult<()> {
+        let worked = self.busy_since.lock().elapsed();
+        self.phases.send((phase, worked)).map_err(|_| abandoned())
+    }
+
     fn park(&self, phase: Phase<T>) -> KernelResult<Reply> {
-        self.phases.send(Ok(phase)).map_err(|_| abandoned())?;
-        self.replies.lock().recv().map_err(|_| abandoned())
+        self.emit(Ok(phase))?;
+        let reply = self.replies.lock().recv().map_err(|_| abandoned());
+        *self.busy_since.lock() = Instant::now();
+        reply
     }
 
     /// Hands `plan` to the engine as a PartialResult phase and waits until the engine resumes.
@@ -172,9 +177,11 @@ impl<T: Send + 'static> PlanExecutor for ParkingExecutor<T> {
 pub struct Machine<T> {
     current: Option<Phase<T>>,
     replies: Option<Sender<Reply>>,
-    phases: Receiver<KernelResult<Phase<T>>>,
+    phases: Receiver<Emitted<T>>,
     worker: Option<JoinHandle<()>>,
     log: Vec<String>,
+    /// The kernel thread's working time so far.
+    kernel_time: Duration,
 }
 
 impl<T: Send + 'static> Machine<T> {
@@ -189,15 +196,22 @@ impl<T: Send + 'static> Machine<T> {
         let side = Arc::new(KernelSide {
             phases: phase_tx,
             replies: Mutex::new(reply_rx),
+            busy_since: Mutex::new(Instant::now()),
         });
         let executor = Arc::new(ParkingExecutor { side: side.clone() });
         let worker = std::thread::Builder::new()
             .name("delta-ffi-kernel".to_string())
             .spawn(move || {
                 let _hooked = HookedThread::enter();
-                let result = call(executor, &side);
+                let result = catch_unwind(AssertUnwindSafe(|| call(executor, &side)))
+                    .unwrap_or_else(|payload| {
+                        Err(KernelError::internal_error(format!(
+                            "the kernel thread panicked: {}",
+                            crate::panics::report(payload.as_ref())
+                        )))
+                    });
                 // The engine may already be gone; then nobody wants the result.
-                let _ = side.phases.send(result.map(Phase::Terminus));
+                let _ = side.emit(result.map(Phase::Terminus));
             })
             .map_err(|e| KernelError::generic(format!("cannot start kernel thread: {e}")))?;
         let mut machine = Machine {
@@ -206,6 +220,7 @@ impl<T: Send + 'static> Machine<T> {
             phases: phase_rx,
             worker: Some(worker),
             log: Vec::new(),
+            kernel_time: Duration::ZERO,
         };
         machine.advance()?;
         Ok(machine)
@@ -213,7 +228,11 @@ impl<T: Send + 'static> Machine<T> {
 
     /// Waits for the kernel's next phase. A kernel error finishes the machine.
     fn advance(&mut self) -> KernelResult<()> {
-        match self.phases.recv() {
+        let received = self.phases.recv().map(|(phase, worked)| {
+            self.kernel_time += worked;
+            phase
+        });
+        match received {
             Ok(Ok(phase)) => {
                 self.log.push(phase.describe());
                 self.current = Some(phase);
@@ -224,17 +243,12 @@ impl<T: Send + 'static> Machine<T> {
                 Err(error)
             }
             Err(_) => {
-                // The thread ended without a terminus: it panicked.
-                let cause = self
-                    .worker
-                    .take()
-                    .and_then(|w| w.join().err())
-                    .map(|payload| crate::panic_message(payload.as_ref()))
-                    .unwrap_or_else(|| "unknown cause".to_string());
+                // The kernel thread catches its panics, so only a panic in a thread hook ends it
+                // without a word.
                 self.finish();
-                Err(KernelError::internal_error(format!(
-                    "kernel thread ended unexpectedly: {cause}"
-                )))
+                Err(KernelError::internal_error(
+                    "the kernel thread ended without a result",
+                ))
             }
         }
     }
@@ -295,6 +309,12 @@ impl<T: Send + 'static> Machine<T> {
     pub fn log(&self) -> &[String] {
         &self.log
     }
+
+    /// How long the kernel thread has worked so far: the rest of the engine's waits on the machine
+    /// is the rendezvous.
+    pub fn kernel_time(&self) -> Duration {
+        self.kernel_time
+    }
 }
 
 impl<T> Machine<T> {
@@ -321,16 +341,12 @@ mod tests {
 
     use std::sync::Arc;
 
-    use delta_kernel::plans::{IoOperation, Operation, Plan, PlanExecutor, PlanResult};
-    use delta_kernel::schema::StructType;
+    use delta_kernel::plans::{Operation, Plan, PlanExecutor, PlanResult};
+    use delta_kernel::schema::{DataType, StructField, StructType};
     use delta_kernel::KernelError;
-    use url::Url;
 
+    use super::placement::{Placement, Replay};
     use super::{Machine, Phase, PhaseKind};
-
-    fn listing(path: &str) -> Operation {
-        Operation::IoOperation(IoOperation::file_listing(Url::parse(path).unwrap()))
-    }
 
     fn empty_plan() -> Plan {
         Plan {
@@ -339,16 +355,26 @@ mod tests {
         }
     }
 
-    fn empty_listing() -> PlanResult {
-        PlanResult::FileMeta(Box::new(std::iter::empty()))
+    /// A query plan for the engine side to run (its name only tells the phases apart).
+    fn query(name: &str) -> Operation {
+        Operation::QueryPlan(Plan {
+            schema: Arc::new(
+                StructType::try_new(vec![StructField::nullable(name, DataType::LONG)]).unwrap(),
+            ),
+            nodes: vec![],
+        })
+    }
+
+    fn no_rows() -> PlanResult {
+        PlanResult::Data(Box::new(std::iter::empty()))
     }
 
     #[test]
     fn phases_come_in_kernel_order() {
         let mut machine = Machine::start(|executor, side| {
-            executor.execute_op(listing("file:///a/"))?;
+            executor.execute_op(query("a"))?;
             side.partial_result(empty_plan())?;
-            executor.execute_op(listing("file:///b/"))?;
+            executor.execute_op(query("b"))?;
             Ok(42)
         })
         .unwrap();
@@ -357,7 +383,7 @@ mod tests {
             let kind = machine.phase().unwrap().kind();
             kinds.push(kind);
             match kind {
-                PhaseKind::Consume => machine.step(Ok(empty_listing())).unwrap(),
+                PhaseKind::Consume => machine.step(Ok(no_rows())).unwrap(),
                 PhaseKind::PartialResult => machine.resume().unwrap(),
                 PhaseKind::Terminus => break,
             }
@@ -373,20 +399,24 @@ mod tests {
         );
         assert_eq!(machine.take_terminus().unwrap(), 42);
         assert_eq!(machine.log().len(), 4);
-        assert!(machine.log()[0].contains("list files after file:///a/"));
+        assert!(
+            machine.log()[0].starts_with("Consume: query plan"),
+            "{}",
+            machine.log()[0]
+        );
         assert!(machine.phase().is_err(), "a finished machine has no phase");
     }
 
     #[test]
     fn answering_the_wrong_phase_is_an_error_not_a_hang() {
         let mut machine = Machine::start(|executor, _| {
-            executor.execute_op(listing("file:///a/"))?;
+            executor.execute_op(query("a"))?;
             Ok(())
         })
         .unwrap();
         assert!(machine.resume().is_err());
         // The machine is still usable after the misuse.
-        machine.step(Ok(empty_listing())).unwrap();
+        machine.step(Ok(no_rows())).unwrap();
         assert!(matches!(machine.phase().unwrap(), Phase::Terminus(())));
     }
 
@@ -398,7 +428,7 @@ mod tests {
             let _held = in_call;
             loop {
                 // Keeps asking until the engine goes away.
-                executor.execute_op(listing("file:///a/"))?;
+                executor.execute_op(query("a"))?;
             }
             #[allow(unreachable_code)]
             Ok(())
@@ -416,7 +446,7 @@ mod tests {
     #[test]
     fn engine_errors_reach_the_kernel_and_end_the_machine() {
         let mut machine = Machine::start(|executor, _| {
-            executor.execute_op(listing("file:///a/"))?;
+            executor.execute_op(query("a"))?;
             Ok(())
         })
         .unwrap();
@@ -434,59 +464,33 @@ mod tests {
         assert!(error.to_string().contains("kernel bug"), "{error}");
     }
 
-    #[test]
-    fn snapshot_of_a_missing_local_table_fails_at_start() {
-        let error = super::snapshot::start(
-            "file:///no/such/table/".to_string(),
-            super::snapshot::TimeTravel::Latest,
-            super::snapshot::Replay::Phases,
+    /// The local file system through the kernel's Arrow engine.
+    fn local_io() -> Arc<dyn delta_kernel::Engine> {
+        Arc::new(
+            delta_kernel_default_engine::DefaultEngine::builder(Arc::new(
+                delta_kernel::object_store::local::LocalFileSystem::new(),
+            ))
+            .build(),
         )
-        .err()
-        .expect("a missing local path is refused");
-        assert!(
-            matches!(error, KernelError::InvalidTableLocation(_)),
-            "{error}"
-        );
     }
 
-    /// The kernel cannot see a remote store; it learns the table is missing from the listings.
     #[test]
-    fn snapshot_of_an_empty_log_fails_with_a_kernel_error() {
-        let mut machine = super::snapshot::start(
-            "s3://bucket/no/such/table/".to_string(),
-            super::snapshot::TimeTravel::Latest,
-            super::snapshot::Replay::Phases,
-        )
-        .unwrap();
-        for _ in 0..10 {
-            match machine.phase().unwrap() {
-                Phase::Consume(Operation::IoOperation(IoOperation::FileListing { .. })) => {
-                    if let Err(error) = machine.step(Ok(empty_listing())) {
-                        assert!(
-                            error.to_string().to_lowercase().contains("table"),
-                            "{error}"
-                        );
-                        return;
-                    }
-                }
-                Phase::Consume(Operation::IoOperation(IoOperation::ReadBytes { files })) => {
-                    let missing = files
-                        .iter()
-                        .map(|(url, _)| Err(KernelError::file_not_found(url.to_string())))
-                        .collect::<Vec<_>>();
-                    if let Err(error) =
-                        machine.step(Ok(PlanResult::Bytes(Box::new(missing.into_iter()))))
-                    {
-                        assert!(
-                            error.to_string().to_lowercase().contains("table"),
-                            "{error}"
-                        );
-                        return;
-                    }
-                }
-                other => panic!("unexpected phase {}", other.describe()),
-            }
+    fn snapshot_of_a_missing_table_fails_with_a_table_error_on_both_placements() {
+        for replay in [Replay::InProcess, Replay::Spark] {
+            let error = super::snapshot::start(
+                "file:///no/such/table/".to_string(),
+                super::snapshot::TimeTravel::Latest,
+                Placement {
+                    io: local_io(),
+                    replay,
+                },
+            )
+            .err()
+            .expect("a missing local table is refused");
+            assert!(
+                error.to_string().to_lowercase().contains("table"),
+                "{replay:?}: {error}"
+            );
         }
-        panic!("the kernel never reported the missing table");
     }
 }

@@ -1,11 +1,11 @@
 //! Scan construction as a phase machine: the kernel's `ScanBuilder`, then the live files, found
 //! one of two ways:
 //!
-//! - as phases: the scan's pre-flight operations (checkpoint shape discovery) are Consume phases,
-//!   and the declarative metadata plan is handed to the engine as a PartialResult phase. The
-//!   engine runs that plan as a distributed job and keeps its live `add` rows (path, size,
-//!   deletion vector, kernel-parsed partition values), as the kernel's docs recommend for results
-//!   the connector owns;
+//! - on Spark: the scan's pre-flight I/O (checkpoint shape discovery) is answered in process, and
+//!   the declarative metadata plan is handed to the engine as a PartialResult phase. The engine
+//!   runs that plan as a distributed job and keeps its live `add` rows (path, size, deletion
+//!   vector, kernel-parsed partition values), as the kernel's docs recommend for results the
+//!   connector owns;
 //! - in process, for small logs: the kernel replays the log itself with the engine it is given and
 //!   the machine's Terminus carries the live files' scan rows as Arrow batches.
 //!
@@ -13,21 +13,25 @@
 
 use std::sync::Arc;
 
-use delta_kernel::arrow::array::{BooleanArray, RecordBatch};
+use delta_kernel::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StructArray,
+};
 use delta_kernel::arrow::compute::filter_record_batch;
 use delta_kernel::engine::arrow_data::ArrowEngineData;
-use delta_kernel::engine::plans::PlanBasedEngine;
 use delta_kernel::expressions::Predicate;
 use delta_kernel::scan::{PartitionValuesOptions, Scan, StatsOptions};
 use delta_kernel::schema::StructType;
 use delta_kernel::{Engine, KernelError, KernelResult, SnapshotRef};
 
-use super::snapshot::Replay;
+use super::placement::{Placement, Replay};
 use super::Machine;
 
 /// A planned scan, and its live files when the log was replayed in process.
 pub struct PlannedScan {
     pub scan: Scan,
+    /// The partition columns with their physical names, as `partitionValues_parsed` types them
+    /// (empty when unpartitioned): the one source of the partition schema on every placement.
+    pub partition_schema: Arc<StructType>,
     pub files: Option<ScanFiles>,
 }
 
@@ -38,13 +42,23 @@ impl PlannedScan {
     }
 }
 
-/// The live files of an in-process scan: the kernel's scan rows (path, size, modificationTime,
-/// deletionVector, fileConstantValues{partitionValues, baseRowId, defaultRowCommitVersion, ...},
-/// partitionValues_parsed) of the files the scan keeps.
+/// The live-files contract: the columns, in this order, every placement hands Java for each live
+/// file, whatever the kernel's internal scan-row layout (`partitionValues_parsed` is an empty
+/// struct when unpartitioned). Java's one decoder (LiveFiles.java) reads them by these names; a
+/// Spark-run metadata plan is projected to the same columns of its `add` struct.
+pub const LIVE_FILE_COLUMNS: [&str; 7] = [
+    "path",
+    "size",
+    "modificationTime",
+    "deletionVector",
+    "partitionValues_parsed",
+    "baseRowId",
+    "defaultRowCommitVersion",
+];
+
+/// The live files of an in-process scan, laid out as [`LIVE_FILE_COLUMNS`].
 pub struct ScanFiles {
     pub batches: Vec<RecordBatch>,
-    /// The type of `partitionValues_parsed` (physical names), empty when unpartitioned.
-    pub partition_schema: Arc<StructType>,
     /// How many live files the table has, before partition pruning and data skipping.
     pub total_files: u64,
 }
@@ -55,7 +69,7 @@ pub fn start(
     snapshot: SnapshotRef,
     columns: Option<Vec<String>>,
     predicate: Option<Predicate>,
-    replay: Replay,
+    placement: Placement,
 ) -> KernelResult<Machine<PlannedScan>> {
     Machine::start(move |executor, side| {
         let schema = columns
@@ -75,15 +89,19 @@ pub fn start(
             .with_stats(stats)
             .with_partition_values(PartitionValuesOptions::with_struct())
             .build()?;
-        match replay {
-            Replay::Phases => {
-                let engine = PlanBasedEngine::new(None, executor);
-                if let Some(plan) = scan.declarative_metadata_scan_plan(&engine)? {
+        let engine = placement.engine(executor);
+        match placement.replay {
+            Replay::Spark => {
+                if let Some(plan) = scan.declarative_metadata_scan_plan(engine.as_ref())? {
                     side.partial_result(plan)?;
                 }
-                Ok(PlannedScan { scan, files: None })
+                Ok(PlannedScan {
+                    partition_schema: physical_partition_schema(&snapshot)?,
+                    scan,
+                    files: None,
+                })
             }
-            Replay::InProcess(engine) => {
+            Replay::InProcess => {
                 let mut files = live_files(&scan, engine.as_ref())?;
                 if scan.physical_predicate().is_some() {
                     // A second replay without the predicate, so EXPLAIN can tell what it pruned.
@@ -91,6 +109,7 @@ pub fn start(
                     files.total_files = live_files(&unfiltered, engine.as_ref())?.kept_files();
                 }
                 Ok(PlannedScan {
+                    partition_schema: physical_partition_schema(&snapshot)?,
                     scan,
                     files: Some(files),
                 })
@@ -115,16 +134,50 @@ fn live_files(scan: &Scan, engine: &dyn Engine) -> KernelResult<ScanFiles> {
             .collect();
         let kept = filter_record_batch(&batch, &keep)?;
         if kept.num_rows() > 0 {
-            batches.push(kept);
+            batches.push(live_file_columns(&kept)?);
         }
     }
     let mut files = ScanFiles {
         batches,
-        partition_schema: physical_partition_schema(scan.snapshot())?,
         total_files: 0,
     };
     files.total_files = files.kept_files();
     Ok(files)
+}
+
+/// The kernel's scan rows as [`LIVE_FILE_COLUMNS`]: the row tracking values come out of
+/// `fileConstantValues`, and an unpartitioned table gets an empty partition struct.
+fn live_file_columns(rows: &RecordBatch) -> KernelResult<RecordBatch> {
+    let column = |batch: &RecordBatch, name: &str| {
+        batch.column_by_name(name).cloned().ok_or_else(|| {
+            KernelError::internal_error(format!("the kernel's scan rows lack `{name}`"))
+        })
+    };
+    let constants = column(rows, "fileConstantValues")?;
+    let constants = constants
+        .as_struct_opt()
+        .ok_or_else(|| KernelError::internal_error("`fileConstantValues` is not a struct"))?;
+    let constant = |name: &str| {
+        constants.column_by_name(name).cloned().ok_or_else(|| {
+            KernelError::internal_error(format!("`fileConstantValues` lacks `{name}`"))
+        })
+    };
+    let partition_values: ArrayRef = match rows.column_by_name("partitionValues_parsed") {
+        Some(values) => values.clone(),
+        None => Arc::new(StructArray::new_empty_fields(rows.num_rows(), None)),
+    };
+    let columns: [ArrayRef; 7] = [
+        column(rows, "path")?,
+        column(rows, "size")?,
+        column(rows, "modificationTime")?,
+        column(rows, "deletionVector")?,
+        partition_values,
+        constant("baseRowId")?,
+        constant("defaultRowCommitVersion")?,
+    ];
+    Ok(RecordBatch::try_from_iter(
+        LIVE_FILE_COLUMNS.into_iter().zip(columns),
+    )?)
 }
 
 impl ScanFiles {
@@ -210,44 +263,40 @@ mod in_process_tests {
     use delta_kernel::expressions::{column_expr, Expression, Predicate};
     use delta_kernel::object_store::local::LocalFileSystem;
     use delta_kernel::schema::DataType;
-    use delta_kernel::{Engine, SnapshotRef};
+    use delta_kernel::SnapshotRef;
     use delta_kernel_default_engine::DefaultEngine;
     use url::Url;
 
-    use super::super::snapshot::{self, Replay, TimeTravel};
+    use super::super::placement::{Placement, Replay};
+    use super::super::snapshot::{self, TimeTravel};
     use super::super::Phase;
-    use super::{start, ScanFiles};
+    use super::{start, PlannedScan, ScanFiles};
 
-    fn engine() -> Arc<dyn Engine> {
-        Arc::new(DefaultEngine::builder(Arc::new(LocalFileSystem::new())).build())
+    fn in_process() -> Placement {
+        Placement {
+            io: Arc::new(DefaultEngine::builder(Arc::new(LocalFileSystem::new())).build()),
+            replay: Replay::InProcess,
+        }
     }
 
     fn sample_table() -> SnapshotRef {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/sample-table");
         let root = Url::from_directory_path(dir.canonicalize().unwrap()).unwrap();
-        let mut machine = snapshot::start(
-            root.to_string(),
-            TimeTravel::Latest,
-            Replay::InProcess(engine()),
-        )
-        .unwrap();
+        let mut machine =
+            snapshot::start(root.to_string(), TimeTravel::Latest, in_process()).unwrap();
         // In process, the kernel needs nothing from the engine: the first phase is the Terminus.
         assert!(matches!(machine.phase().unwrap(), Phase::Terminus(_)));
         machine.take_terminus().unwrap()
     }
 
-    fn files(snapshot: &SnapshotRef, predicate: Option<Predicate>) -> ScanFiles {
-        let mut machine = start(
-            snapshot.clone(),
-            None,
-            predicate,
-            Replay::InProcess(engine()),
-        )
-        .unwrap();
+    fn planned(snapshot: &SnapshotRef, predicate: Option<Predicate>) -> PlannedScan {
+        let mut machine = start(snapshot.clone(), None, predicate, in_process()).unwrap();
         assert!(matches!(machine.phase().unwrap(), Phase::Terminus(_)));
-        machine
-            .take_terminus()
-            .unwrap()
+        machine.take_terminus().unwrap()
+    }
+
+    fn files(snapshot: &SnapshotRef, predicate: Option<Predicate>) -> ScanFiles {
+        planned(snapshot, predicate)
             .files
             .expect("in-process files")
     }
@@ -255,12 +304,17 @@ mod in_process_tests {
     #[test]
     fn in_process_scan_keeps_pruned_files_out_and_counts_all() {
         let snapshot = sample_table();
-        let all = files(&snapshot, None);
-        let partition = all
-            .partition_schema
-            .field("country")
-            .expect("partition column");
+        let partition_schema = planned(&snapshot, None).partition_schema;
+        let partition = partition_schema.field("country").expect("partition column");
         assert_eq!(partition.data_type(), &DataType::STRING);
+        let all = files(&snapshot, None);
+        let columns: Vec<String> = all.batches[0]
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(columns, super::LIVE_FILE_COLUMNS, "the live-files contract");
         assert_eq!(all.kept_files(), all.total_files);
         let germany = Predicate::eq(column_expr!("country"), Expression::literal("DE"));
         let pruned = files(&snapshot, Some(germany));

@@ -1,13 +1,12 @@
-//! Snapshot construction as a phase machine: the kernel's own `Snapshot` builder, run either
-//! against a plan-based engine whose every listing, read and replay plan becomes a Consume phase,
-//! or against an engine the caller provides, which replays the log in process (no phase but the
+//! Snapshot construction as a phase machine: the kernel's own `Snapshot` builder, run where the
+//! [`Placement`] says: replay plans as Consume phases, or all in process (no phase but the
 //! Terminus).
 
 use std::sync::Arc;
 
-use delta_kernel::engine::plans::PlanBasedEngine;
 use delta_kernel::{Engine, KernelError, KernelResult, Snapshot, SnapshotRef, Version};
 
+use super::placement::Placement;
 use super::{history, Machine};
 
 /// Which snapshot of a table to build.
@@ -49,43 +48,29 @@ impl std::fmt::Display for VersionOutOfRange {
 
 impl std::error::Error for VersionOutOfRange {}
 
-/// Where the kernel's log replay runs.
-pub enum Replay {
-    /// Every operation is a Consume phase for the engine to execute.
-    Phases,
-    /// This engine executes everything itself.
-    InProcess(Arc<dyn Engine>),
-}
-
 /// Starts building the snapshot of the table at `table_root`.
 pub fn start(
     table_root: String,
     travel: TimeTravel,
-    replay: Replay,
+    placement: Placement,
 ) -> KernelResult<Machine<SnapshotRef>> {
-    start_with(replay, move |engine| build(engine, &table_root, travel))
+    start_with(placement, move |engine| build(engine, &table_root, travel))
 }
 
 /// Starts building the latest snapshot of `existing`'s table from `existing`: the kernel lists and
 /// replays only the commits after it (and returns it as it is when there are none).
-pub fn refresh(existing: SnapshotRef, replay: Replay) -> KernelResult<Machine<SnapshotRef>> {
-    start_with(replay, move |engine| {
+pub fn refresh(existing: SnapshotRef, placement: Placement) -> KernelResult<Machine<SnapshotRef>> {
+    start_with(placement, move |engine| {
         Snapshot::builder_from(existing).build(engine)
     })
 }
 
-/// Runs `build` on a machine thread against the engine `replay` asks for.
+/// Runs `build` on a machine thread against the engine `placement` gives.
 fn start_with(
-    replay: Replay,
+    placement: Placement,
     build: impl FnOnce(&dyn Engine) -> KernelResult<SnapshotRef> + Send + 'static,
 ) -> KernelResult<Machine<SnapshotRef>> {
-    Machine::start(move |executor, _| {
-        let engine: Arc<dyn Engine> = match replay {
-            Replay::Phases => Arc::new(PlanBasedEngine::new(None, executor)),
-            Replay::InProcess(engine) => engine,
-        };
-        build(engine.as_ref())
-    })
+    Machine::start(move |executor, _| build(placement.engine(executor).as_ref()))
 }
 
 fn build(engine: &dyn Engine, table_root: &str, travel: TimeTravel) -> KernelResult<SnapshotRef> {

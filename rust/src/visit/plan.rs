@@ -1,18 +1,21 @@
-//! Plan and I/O operation walking.
+//! Plan walking.
 
 use delta_kernel::plans::ir::nodes::{Agg, FileType, Operator, ScanFile};
-use delta_kernel::plans::{IoOperation, Operation, Plan};
+use delta_kernel::plans::{Operation, Plan};
 use jni::jni_str;
 use jni::objects::{JObject, JValue};
 
 use super::{visit_call, Id, JavaVisitor};
 use crate::bridge::Failure;
 
-/// Visits a Consume phase's operation; returns the id of the Java `Operation`.
+/// Visits a Consume phase's query plan; returns the id of the Java `Plan`. I/O operations never
+/// reach the engine side: they are answered in process (see `machine::placement`).
 pub fn visit_operation(visitor: &mut JavaVisitor, operation: &Operation) -> Result<Id, Failure> {
     match operation {
         Operation::QueryPlan(plan) => visit_plan(visitor, plan),
-        Operation::IoOperation(io) => visitor.io_operation(io),
+        Operation::IoOperation(io) => Err(Failure::Usage(format!(
+            "I/O is answered in process, never by the engine side: {io:?}"
+        ))),
     }
 }
 
@@ -55,61 +58,6 @@ pub fn visit_plan(visitor: &mut JavaVisitor, plan: &Plan) -> Result<Id, Failure>
 }
 
 impl JavaVisitor<'_, '_> {
-    fn io_operation(&mut self, io: &IoOperation) -> Result<Id, Failure> {
-        Ok(match io {
-            IoOperation::FileListing { url } => {
-                self.call_string(jni_str!("fileListing"), url.as_str())?
-            }
-            IoOperation::HeadFile { url } => {
-                self.call_string(jni_str!("headFile"), url.as_str())?
-            }
-            IoOperation::ReadBytes { files } => {
-                let slices = files
-                    .iter()
-                    .map(|(url, range)| {
-                        let (offset, length) = match range {
-                            Some(range) => (
-                                i64::try_from(range.start).unwrap_or(i64::MAX),
-                                i64::try_from(range.end - range.start).unwrap_or(i64::MAX),
-                            ),
-                            None => (0, -1),
-                        };
-                        let url = self.string(url.as_str())?;
-                        let id = visit_call!(
-                            self,
-                            "fileSlice",
-                            "(Ljava/lang/String;JJ)I",
-                            JValue::Object(&url),
-                            JValue::Long(offset),
-                            JValue::Long(length)
-                        );
-                        self.drop_local(url);
-                        Ok(id)
-                    })
-                    .collect::<Result<Vec<_>, Failure>>()?;
-                self.call_ids(jni_str!("readBytes"), &slices)?
-            }
-            IoOperation::ParquetFooter { file } => {
-                let url = self.string(file.location.as_str())?;
-                let id = visit_call!(
-                    self,
-                    "parquetFooter",
-                    "(Ljava/lang/String;J)I",
-                    JValue::Object(&url),
-                    JValue::Long(i64::try_from(file.size).unwrap_or(i64::MAX))
-                );
-                self.drop_local(url);
-                id
-            }
-            IoOperation::WriteBytes { .. } => {
-                self.call_string(jni_str!("unsupportedIo"), "WriteBytes")?
-            }
-            IoOperation::AtomicCopy { .. } => {
-                self.call_string(jni_str!("unsupportedIo"), "AtomicCopy")?
-            }
-        })
-    }
-
     fn operator(&mut self, op: &Operator) -> Result<Id, Failure> {
         Ok(match op {
             Operator::ScanParquet(scan) => {

@@ -6,8 +6,8 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
 import dev.deltaffi.io.CountingFileSystem;
-import dev.deltaffi.kernel.BridgeProbe;
 import dev.deltaffi.kernel.KernelSnapshot;
+import dev.deltaffi.kernel.PhaseObserver;
 import dev.deltaffi.kernel.ScanPlan;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
@@ -392,88 +392,67 @@ public final class Benchmark {
   }
 
   /**
-   * 5. The bridge: a snapshot of a small log (no checkpoint) by each reader; the time per kernel
-   * phase spent outside the engine's work; the cost of one more Arrow batch crossing JNI, from the
-   * log listing answered in batches of one row versus one batch.
+   * 5. The bridge: a snapshot of a small log (no checkpoint) by each reader; then, with the log
+   * replayed as Spark jobs, what one kernel phase costs the bridge itself (the native calls that
+   * read and answer it, less the kernel's own work in them), clocked by a {@link PhaseObserver} on
+   * the real phase driver.
    */
   private String bridge() throws Exception {
     long last = mode.bridgeCommits() - 1;
     String table = tables.commitLog((int) last, 1_000_000);
     Timings loads =
         Timings.alternate(mode.warmups(), mode.bridgeRuns(), snapshotReaders(table, last));
-    int[] listingRows = new int[1];
-    List<List<BridgeProbe.Step>> lastRun = new ArrayList<>(List.of(List.of()));
-    Map<String, Timings.Run> variants = new LinkedHashMap<>();
-    for (int batchRows : new int[] {BridgeProbe.DEFAULT_BATCH_ROWS, 1}) {
-      String key = batchRows == 1 ? "row" : "batch";
-      variants.put(
-          key,
-          t -> {
-            long threads = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
-            List<BridgeProbe.Step> steps = BridgeProbe.loadSnapshot(spark, table, batchRows);
-            t.add(
-                key + " threads",
-                ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - threads);
-            double bridge = total(steps, BridgeProbe.Step::bridgeNanos);
-            t.add(key + " visit", total(steps, BridgeProbe.Step::visitNanos));
-            t.add(key + " step", total(steps, BridgeProbe.Step::stepNanos));
-            t.add(key + " write", total(steps, BridgeProbe.Step::writeNanos));
-            t.add(key + " per phase", bridge / steps.size());
-            List<BridgeProbe.Step> listing =
-                steps.stream().filter(step -> step.phase().equals("FileListing")).toList();
-            listingRows[0] = listing.get(0).rows();
-            t.add(key + " listing", total(listing, BridgeProbe.Step::bridgeNanos));
-            t.add(key + " listing write", total(listing, BridgeProbe.Step::writeNanos));
-            lastRun.set(0, steps);
-            return bridge;
-          });
-    }
-    Timings probe = Timings.alternate(mode.warmups(), mode.bridgeRuns(), variants);
-    int extraBatches = listingRows[0] - 1;
-    double perBatch = (probe.median("row listing") - probe.median("batch listing")) / extraBatches;
-    double writePerBatch =
-        (probe.median("row listing write") - probe.median("batch listing write")) / extraBatches;
+    List<List<PhaseObserver.Phase>> lastRun = new ArrayList<>(List.of(List.of()));
+    Map<String, Timings.Run> probe = new LinkedHashMap<>();
+    probe.put(
+        "phases",
+        t -> {
+          long threads = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
+          List<PhaseObserver.Phase> phases = new ArrayList<>();
+          withPhases(
+              () ->
+                  PhaseObserver.observing(
+                      phases::add,
+                      () -> {
+                        KernelSnapshot.load(spark, table, OptionalLong.empty()).close();
+                        return 0.0;
+                      }));
+          t.add(
+              "threads",
+              ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - threads);
+          t.add("kernel", total(phases, PhaseObserver.Phase::kernelNanos));
+          t.add("engine", total(phases, PhaseObserver.Phase::engineNanos));
+          double bridge = total(phases, PhaseObserver.Phase::bridgeNanos);
+          t.add("per phase", bridge / phases.size());
+          lastRun.set(0, phases);
+          return bridge;
+        });
+    Timings probed = Timings.alternate(mode.warmups(), mode.bridgeRuns(), probe);
     System.out.println(
         "# bridge: log of "
             + (last + 1)
-            + " commits, last probe run (1-row batches): "
+            + " commits replayed as Spark jobs, last run's phases: "
             + lastRun.get(0));
     System.out.println(
         "# bridge: per load, median µs: bridge "
-            + micros(probe.median("batch"))
-            + " = visit "
-            + micros(probe.median("batch visit"))
-            + " + export/step "
-            + micros(probe.median("batch step"))
-            + " (of which writing Arrow in Java "
-            + micros(probe.median("batch write"))
-            + "); log listing of "
-            + listingRows[0]
-            + " rows: "
-            + micros(probe.median("batch listing"))
-            + " in 1 batch, "
-            + micros(probe.median("row listing"))
-            + " in "
-            + listingRows[0]
-            + " (Java writing per extra batch "
-            + micros(writePerBatch)
-            + "); JVM threads started per load: "
-            + probe.median("batch threads")
-            + " in 1 batch, "
-            + probe.median("row threads")
-            + " in 1-row batches");
+            + micros(probed.median("phases"))
+            + ", kernel "
+            + micros(probed.median("kernel"))
+            + ", engine (Spark jobs, Arrow) "
+            + micros(probed.median("engine"))
+            + "; JVM threads started per load: "
+            + probed.median("threads"));
     return result(
         "bridge",
         loads,
         "ffi_phases=" + seconds(loads.median(FFI_PHASES)),
         "phases=" + lastRun.get(0).size(),
-        "phase_step_us=" + micros(probe.median("batch per phase")),
-        "arrow_batch_us=" + micros(perBatch));
+        "phase_step_us=" + micros(probed.median("per phase")));
   }
 
   private static double total(
-      List<BridgeProbe.Step> steps, ToLongFunction<BridgeProbe.Step> nanos) {
-    return steps.stream().mapToLong(nanos).sum() / 1e9;
+      List<PhaseObserver.Phase> phases, ToLongFunction<PhaseObserver.Phase> nanos) {
+    return phases.stream().mapToLong(nanos).sum() / 1e9;
   }
 
   private String[] liveFiles(String table) {

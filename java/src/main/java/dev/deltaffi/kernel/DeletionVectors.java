@@ -19,28 +19,13 @@ public final class DeletionVectors {
 
   /** The sorted indexes of the rows {@code descriptor} deletes from its file. */
   public static long[] deletedRows(Configuration conf, String tableRoot, Descriptor descriptor) {
-    PhaseDriver driver =
-        new PhaseDriver(
-            new HadoopIo(conf),
-            plan -> {
-              throw new IllegalStateException("decoding a deletion vector runs no query plan");
-            });
-    try (NativeHandle machine =
-            new NativeHandle(
-                NativeKernel.startDeletionVector(
-                    tableRoot,
-                    descriptor.storageType(),
-                    descriptor.pathOrInlineDv(),
-                    descriptor.offset() == null ? -1 : descriptor.offset(),
-                    descriptor.sizeInBytes(),
-                    descriptor.cardinality()));
-        NativeHandle rows =
-            driver.run(
-                machine,
-                plan -> {
-                  throw new IllegalStateException("a deletion vector has no PartialResult phase");
-                })) {
-      return NativeKernel.deletedRows(rows.id());
-    }
+    return NativeKernel.deletedRows(
+        tableRoot,
+        new HadoopIo(conf),
+        descriptor.storageType(),
+        descriptor.pathOrInlineDv(),
+        descriptor.offset() == null ? -1 : descriptor.offset(),
+        descriptor.sizeInBytes(),
+        descriptor.cardinality());
   }
 }

@@ -5,4 +5,9 @@ public class InvalidTableException extends DeltaKernelException {
   public InvalidTableException(String message) {
     super(message);
   }
+
+  /** With the Java exception the kernel's failure came from (a failed Spark job, an I/O error). */
+  public InvalidTableException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

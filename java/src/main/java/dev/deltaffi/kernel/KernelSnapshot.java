@@ -5,21 +5,16 @@ import dev.deltaffi.io.HadoopIo;
 import dev.deltaffi.kernel.ir.IrBuilder;
 import dev.deltaffi.kernel.ir.KernelType;
 import dev.deltaffi.kernel.ir.Plan;
-import dev.deltaffi.plan.FileUris;
 import dev.deltaffi.plan.PlanRunner;
 import dev.deltaffi.plan.PlanTranslator;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
-import java.util.TreeMap;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.functions;
 
 /**
@@ -50,7 +45,8 @@ public final class KernelSnapshot implements AutoCloseable {
   private final long version;
   private final KernelType.Struct schema;
   private final List<String> partitionColumns;
-  private final Map<String, String> properties;
+  private final String columnMappingMode;
+  private final List<String> rowTrackingColumns;
   private final List<String> phaseLog;
 
   private KernelSnapshot(NativeHandle handle) {
@@ -60,12 +56,8 @@ public final class KernelSnapshot implements AutoCloseable {
     this.version = NativeKernel.snapshotVersion(id);
     this.schema = visitSchema(id, NativeKernel.TABLE_SCHEMA);
     this.partitionColumns = List.of(NativeKernel.partitionColumns(id));
-    String[] keysAndValues = NativeKernel.tableProperties(id);
-    Map<String, String> properties = new TreeMap<>();
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      properties.put(keysAndValues[i], keysAndValues[i + 1]);
-    }
-    this.properties = Collections.unmodifiableMap(properties);
+    this.columnMappingMode = NativeKernel.columnMappingMode(id);
+    this.rowTrackingColumns = List.of(NativeKernel.rowTrackingColumns(id));
     this.phaseLog = List.of(NativeKernel.phaseLog(id));
   }
 
@@ -87,10 +79,10 @@ public final class KernelSnapshot implements AutoCloseable {
   private static KernelSnapshot load(
       SparkSession spark, String tableUri, int travelKind, long travelValue) {
     String root = tableUri.endsWith("/") ? tableUri : tableUri + "/";
-    // One Hadoop I/O (one copy of the session's Hadoop configuration) for both replay paths.
     HadoopIo io = hadoopIo(spark);
     return build(
-        spark, io, NativeKernel.startSnapshot(root, travelKind, travelValue, inProcess(spark, io)));
+        spark,
+        NativeKernel.startSnapshot(root, travelKind, travelValue, io, inProcessReplay(spark)));
   }
 
   /**
@@ -98,15 +90,15 @@ public final class KernelSnapshot implements AutoCloseable {
    * after it. This snapshot stays open.
    */
   public KernelSnapshot refresh(SparkSession spark) {
-    HadoopIo io = hadoopIo(spark);
-    return build(spark, io, NativeKernel.startRefresh(handle.id(), inProcess(spark, io)));
+    return build(
+        spark, NativeKernel.startRefresh(handle.id(), hadoopIo(spark), inProcessReplay(spark)));
   }
 
   /** Drives a snapshot machine to its Terminus. */
-  private static KernelSnapshot build(SparkSession spark, HadoopIo io, long machineHandle) {
+  private static KernelSnapshot build(SparkSession spark, long machineHandle) {
     try (NativeHandle machine = new NativeHandle(machineHandle)) {
       NativeHandle snapshot =
-          driver(spark, io)
+          driver(spark)
               .run(
                   machine,
                   plan -> {
@@ -121,9 +113,9 @@ public final class KernelSnapshot implements AutoCloseable {
     }
   }
 
-  /** The I/O a snapshot is built with in process; null: as phases ({@code spark} log replay). */
-  private static HadoopIo inProcess(SparkSession spark, HadoopIo io) {
-    return logReplay(spark).equals(SPARK) ? null : io;
+  /** Whether a snapshot's log is replayed in process (not with {@code spark} log replay). */
+  private static boolean inProcessReplay(SparkSession spark) {
+    return !logReplay(spark).equals(SPARK);
   }
 
   public String tableRoot() {
@@ -144,9 +136,19 @@ public final class KernelSnapshot implements AutoCloseable {
     return partitionColumns;
   }
 
-  /** The table's configuration (its metadata properties, e.g. {@code delta.enableRowTracking}). */
-  public Map<String, String> properties() {
-    return properties;
+  /**
+   * How data files name their columns, as the kernel says: {@code none}, {@code name}, {@code id}.
+   */
+  public String columnMappingMode() {
+    return columnMappingMode;
+  }
+
+  /**
+   * With row tracking enabled, the columns data files may materialize row ids and row commit
+   * versions in (in that order); else empty.
+   */
+  public List<String> rowTrackingColumns() {
+    return rowTrackingColumns;
   }
 
   /** The phases the kernel stepped through to build this snapshot, one line each. */
@@ -183,22 +185,35 @@ public final class KernelSnapshot implements AutoCloseable {
                       spark.conf().get(IN_PROCESS_MAX_LOG_BYTES_CONF, Long.toString(64L << 20)));
         };
     List<Plan> metadataPlans = new ArrayList<>();
-    HadoopIo io = hadoopIo(spark);
     try (NativeHandle machine =
             new NativeHandle(
-                NativeKernel.startScan(handle.id(), names, predicateJson, inProcess ? io : null));
-        NativeHandle scan = driver(spark, io).run(machine, metadataPlans::add)) {
+                NativeKernel.startScan(
+                    handle.id(), names, predicateJson, hadoopIo(spark), inProcess));
+        NativeHandle scan = driver(spark).run(machine, metadataPlans::add)) {
       KernelType.Struct logical = visitSchema(scan.id(), NativeKernel.SCAN_LOGICAL_SCHEMA);
       KernelType.Struct physical = visitSchema(scan.id(), NativeKernel.SCAN_PHYSICAL_SCHEMA);
+      KernelType.Struct partitionSchema =
+          visitSchema(scan.id(), NativeKernel.SCAN_PARTITION_SCHEMA);
+      int partitionFields = partitionSchema.fields().size();
       List<String> log = List.of(NativeKernel.phaseLog(scan.id()));
       List<ScanFileInfo> files = new ArrayList<>();
-      KernelType.Struct partitionSchema = new KernelType.Struct(List.of());
       if (inProcess) {
-        partitionSchema = visitSchema(scan.id(), NativeKernel.SCAN_PARTITION_SCHEMA);
-        inProcessFiles(scan.id(), partitionSchema, files);
+        RowStreams.importBatches(
+            address -> NativeKernel.takeScanFiles(scan.id(), address),
+            (names, batch) -> {
+              if (!names.equals(LiveFiles.COLUMNS)) {
+                throw new IllegalStateException("live files arrived as " + names);
+              }
+              batch
+                  .rowIterator()
+                  .forEachRemaining(
+                      row -> files.add(LiveFiles.decode(tableRoot, row, partitionFields)));
+            });
       }
       for (Plan plan : metadataPlans) {
-        partitionSchema = liveFiles(spark, plan, files);
+        for (InternalRow row : PhaseDriver.collect(liveFiles(spark, plan))) {
+          files.add(LiveFiles.decode(tableRoot, row, partitionFields));
+        }
       }
       long totalFiles = NativeKernel.scanTotalFiles(scan.id());
       return new ScanPlan(
@@ -207,109 +222,28 @@ public final class KernelSnapshot implements AutoCloseable {
           partitionSchema,
           files,
           totalFiles < 0 ? OptionalLong.empty() : OptionalLong.of(totalFiles),
+          NativeKernel.widensSmallIntegersToDecimal(scan.id()),
           log);
     }
   }
 
-  /** The live files an in-process scan found: the kernel's scan rows, taken as Arrow. */
-  private void inProcessFiles(
-      long scan, KernelType.Struct partitionSchema, List<ScanFileInfo> files) {
-    int partitionFields = partitionSchema.fields().size();
-    RowStreams.importBatches(
-        address -> NativeKernel.takeScanFiles(scan, address),
-        (names, batch) -> {
-          int path = names.indexOf("path");
-          int size = names.indexOf("size");
-          int modificationTime = names.indexOf("modificationTime");
-          int deletionVector = names.indexOf("deletionVector");
-          int constants = names.indexOf("fileConstantValues");
-          int parsed = names.indexOf("partitionValues_parsed");
-          Iterator<InternalRow> rows = batch.rowIterator();
-          while (rows.hasNext()) {
-            InternalRow row = rows.next();
-            // fileConstantValues: partitionValues, baseRowId, defaultRowCommitVersion, tags, ...
-            InternalRow fileConstants = row.getStruct(constants, 5);
-            files.add(
-                scanFile(
-                    row.getUTF8String(path).toString(),
-                    row.getLong(size),
-                    row.getLong(modificationTime),
-                    row.isNullAt(deletionVector) ? null : row.getStruct(deletionVector, 5),
-                    parsed < 0 || row.isNullAt(parsed)
-                        ? new GenericInternalRow(0)
-                        : row.getStruct(parsed, partitionFields),
-                    nullableLong(fileConstants, 1),
-                    nullableLong(fileConstants, 2)));
-          }
-        });
-  }
-
   /**
-   * Runs the kernel's metadata plan on Spark and collects its live {@code add} rows as scan files.
-   * Returns the kernel-typed partition schema (physical names), empty when unpartitioned.
+   * The kernel's metadata plan as a Spark DataFrame of its live {@code add} rows, projected to the
+   * live-files contract (an empty partition struct when the table is unpartitioned).
    */
-  private KernelType.Struct liveFiles(SparkSession spark, Plan plan, List<ScanFileInfo> files) {
+  private static Dataset<Row> liveFiles(SparkSession spark, Plan plan) {
     KernelType.Struct add = (KernelType.Struct) plan.schema().field("add").type();
-    KernelType.Field parsed = add.field("partitionValues_parsed");
-    int partitionFields = parsed == null ? 0 : ((KernelType.Struct) parsed.type()).fields().size();
-    Dataset<Row> adds =
-        new PlanTranslator(spark)
-            .toDataFrame(plan)
-            .select(
-                functions.col("add.path"),
-                functions.col("add.size"),
-                functions.col("add.modificationTime"),
-                functions.col("add.deletionVector"),
-                parsed == null ? functions.struct() : functions.col("add.partitionValues_parsed"),
-                functions.col("add.baseRowId"),
-                functions.col("add.defaultRowCommitVersion"));
-    for (InternalRow row : PhaseDriver.collect(adds)) {
-      files.add(
-          scanFile(
-              row.getUTF8String(0).toString(),
-              row.getLong(1),
-              row.getLong(2),
-              row.isNullAt(3) ? null : row.getStruct(3, 5),
-              parsed == null || row.isNullAt(4)
-                  ? new GenericInternalRow(0)
-                  : row.getStruct(4, partitionFields),
-              nullableLong(row, 5),
-              nullableLong(row, 6)));
-    }
-    return parsed == null ? new KernelType.Struct(List.of()) : (KernelType.Struct) parsed.type();
-  }
-
-  /**
-   * A live file from its {@code add} fields; {@code deletionVector} is the kernel's descriptor
-   * struct (storageType, pathOrInlineDv, offset, sizeInBytes, cardinality) or null.
-   */
-  private ScanFileInfo scanFile(
-      String path,
-      long size,
-      long modificationTime,
-      InternalRow deletionVector,
-      InternalRow partitionValues,
-      Long baseRowId,
-      Long defaultRowCommitVersion) {
-    return new ScanFileInfo(
-        FileUris.resolve(tableRoot, path).toString(),
-        size,
-        modificationTime,
-        partitionValues.copy(),
-        deletionVector == null
-            ? null
-            : new DeletionVectors.Descriptor(
-                deletionVector.getUTF8String(0).toString(),
-                deletionVector.getUTF8String(1).toString(),
-                deletionVector.isNullAt(2) ? null : deletionVector.getInt(2),
-                deletionVector.getInt(3),
-                deletionVector.getLong(4)),
-        baseRowId,
-        defaultRowCommitVersion);
-  }
-
-  private static Long nullableLong(InternalRow row, int ordinal) {
-    return row.isNullAt(ordinal) ? null : row.getLong(ordinal);
+    boolean partitioned = add.field("partitionValues_parsed") != null;
+    return new PlanTranslator(spark)
+        .toDataFrame(plan)
+        .select(
+            LiveFiles.COLUMNS.stream()
+                .map(
+                    name ->
+                        name.equals("partitionValues_parsed") && !partitioned
+                            ? functions.struct()
+                            : functions.col("add." + name))
+                .toArray(Column[]::new));
   }
 
   private static KernelType.Struct visitSchema(long handle, int which) {
@@ -326,9 +260,9 @@ public final class KernelSnapshot implements AutoCloseable {
     return replay;
   }
 
-  private static PhaseDriver driver(SparkSession spark, HadoopIo io) {
+  private static PhaseDriver driver(SparkSession spark) {
     PlanRunner plans = new PlanTranslator(spark);
-    return new PhaseDriver(io, plans);
+    return new PhaseDriver(plans);
   }
 
   private static HadoopIo hadoopIo(SparkSession spark) {

@@ -25,27 +25,27 @@ final class NativeKernel {
   static final int AS_OF_TIMESTAMP = 2;
 
   /**
-   * Starts a snapshot machine; travelKind is LATEST, AT_VERSION or AS_OF_TIMESTAMP (millis). With
-   * {@code inProcessIo} the kernel replays the log itself, reading through it (the machine has no
-   * Consume phase); with null every read and replay plan is a Consume phase.
+   * Starts a snapshot machine; travelKind is LATEST, AT_VERSION or AS_OF_TIMESTAMP (millis). The
+   * kernel's I/O goes through {@code io}; with {@code inProcess} it replays the log itself (the
+   * machine has no phase but the Terminus), else each replay plan is a Consume phase.
    */
   static native long startSnapshot(
-      String tableRoot, int travelKind, long travelValue, HadoopIo inProcessIo);
+      String tableRoot, int travelKind, long travelValue, HadoopIo io, boolean inProcess);
 
   /**
    * Starts a machine that builds the latest snapshot of a snapshot handle's table from it, listing
-   * only the commits after it; {@code inProcessIo} as for startSnapshot.
+   * only the commits after it; {@code io} and {@code inProcess} as for startSnapshot.
    */
-  static native long startRefresh(long snapshot, HadoopIo inProcessIo);
+  static native long startRefresh(long snapshot, HadoopIo io, boolean inProcess);
 
   /**
    * Starts a scan machine on a snapshot handle; columns null means all; predicateJson (nullable) is
-   * a kernel predicate in the kernel's serde JSON encoding. With {@code inProcessIo} the kernel
-   * replays the log for the live files itself (see takeScanFiles); with null the metadata plan is a
-   * PartialResult phase.
+   * a kernel predicate in the kernel's serde JSON encoding. I/O goes through {@code io}; with
+   * {@code inProcess} the kernel replays the log for the live files itself (see takeScanFiles),
+   * else the metadata plan is a PartialResult phase.
    */
   static native long startScan(
-      long snapshot, String[] columns, String predicateJson, HadoopIo inProcessIo);
+      long snapshot, String[] columns, String predicateJson, HadoopIo io, boolean inProcess);
 
   /**
    * Moves an in-process scan's live files (the kernel's scan rows) into the Arrow C stream struct
@@ -61,14 +61,23 @@ final class NativeKernel {
 
   static native int phaseKind(long machine);
 
+  /**
+   * The nanoseconds the machine's kernel thread has worked so far (from its start or an answer to
+   * the next phase it emitted), to tell the bridge's cost from the kernel's.
+   */
+  static native long kernelNanos(long machine);
+
   /** Visits the pending Consume operation or PartialResult plan; returns the root id. */
   static native int visitPhase(long machine, KernelVisitor visitor);
 
   /** Answers the pending Consume phase with the Arrow C stream at the given address. */
   static native void step(long machine, long arrowStreamAddress);
 
-  /** Answers the pending Consume phase with an error. */
-  static native void stepFailed(long machine, boolean notFound, String message);
+  /**
+   * Answers the pending Consume phase with an error; {@code cause} comes back as the cause of the
+   * exception the kernel's failure then becomes.
+   */
+  static native void stepFailed(long machine, String message, Throwable cause);
 
   /** Acknowledges a PartialResult phase. */
   static native void resume(long machine);
@@ -84,24 +93,37 @@ final class NativeKernel {
 
   static native String[] partitionColumns(long snapshot);
 
-  /** The table's configuration as alternating keys and values. */
-  static native String[] tableProperties(long snapshot);
+  /** How data files name columns, as the kernel's table configuration says: none, name or id. */
+  static native String columnMappingMode(long snapshot);
+
+  /**
+   * With row tracking enabled, the columns data files may materialize row ids and row commit
+   * versions in; else empty.
+   */
+  static native String[] rowTrackingColumns(long snapshot);
+
+  /** Whether type widening made a column of a scan a decimal from a byte or short. */
+  static native boolean widensSmallIntegersToDecimal(long scan);
 
   static native int visitSchema(long handle, int which, KernelVisitor visitor);
 
-  /** Starts decoding a deletion vector; offset -1 means none. */
-  static native long startDeletionVector(
+  /**
+   * The sorted indexes of the rows a deletion vector deletes, decoded by the kernel on the calling
+   * thread, reading an on-disk vector through {@code io}; offset -1 means none.
+   */
+  static native long[] deletedRows(
       String tableRoot,
+      HadoopIo io,
       String storageType,
       String pathOrInlineDv,
       int offset,
       int sizeInBytes,
       long cardinality);
 
-  /** The sorted deleted row indexes of a decoded deletion vector handle. */
-  static native long[] deletedRows(long handle);
-
   static native void release(long handle);
 
   static native long liveHandles();
+
+  /** The constants the native side shares with this class, as {@code NAME=value}. */
+  static native String[] sharedConstants();
 }

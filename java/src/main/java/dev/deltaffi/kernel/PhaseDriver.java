@@ -1,15 +1,9 @@
 package dev.deltaffi.kernel;
 
 import dev.deltaffi.arrow.RowStreams;
-import dev.deltaffi.io.HadoopIo;
-import dev.deltaffi.kernel.ir.IoOperation;
 import dev.deltaffi.kernel.ir.IrBuilder;
-import dev.deltaffi.kernel.ir.KernelType;
-import dev.deltaffi.kernel.ir.Operation;
 import dev.deltaffi.kernel.ir.Plan;
 import dev.deltaffi.plan.PlanRunner;
-import java.io.FileNotFoundException;
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -19,60 +13,82 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 
 /**
- * The engine side of a kernel state machine: reads each phase, executes Consume phases (I/O through
- * Hadoop, plans through Spark) and hands the answers back as Arrow C streams, passes PartialResult
- * plans to the caller, and stops at the Terminus.
+ * The engine side of a kernel state machine: reads each phase, runs the query plans of Consume
+ * phases on Spark and hands their rows back as Arrow C streams, passes PartialResult plans to the
+ * caller, and stops at the Terminus. (The kernel's I/O never comes here: it is answered in process
+ * through Hadoop FileSystem, see HadoopIo.)
  */
 final class PhaseDriver {
-  private final HadoopIo io;
+  /** The observer of phases driven on this thread, if any (see {@link PhaseObserver}). */
+  static final ThreadLocal<PhaseObserver> OBSERVER = new ThreadLocal<>();
+
+  private static final String[] KINDS = {"Consume", "PartialResult", "Terminus"};
+
   private final PlanRunner plans;
 
-  PhaseDriver(HadoopIo io, PlanRunner plans) {
-    this.io = io;
+  PhaseDriver(PlanRunner plans) {
     this.plans = plans;
   }
 
   /** Steps {@code machine} to its Terminus and returns the handle of its result. */
   NativeHandle run(NativeHandle machine, Consumer<Plan> partialResults) {
     long id = machine.id();
+    PhaseObserver observer = OBSERVER.get();
+    long kernelBefore = observer == null ? 0 : NativeKernel.kernelNanos(id);
     while (true) {
+      long start = System.nanoTime();
       int kind = NativeKernel.phaseKind(id);
       if (kind == NativeKernel.TERMINUS) {
-        return new NativeHandle(NativeKernel.terminus(id));
+        NativeHandle result = new NativeHandle(NativeKernel.terminus(id));
+        observe(observer, kind, start, 0, 0);
+        return result;
       }
       IrBuilder ir = new IrBuilder();
-      int root = NativeKernel.visitPhase(id, ir);
+      Plan plan = ir.get(NativeKernel.visitPhase(id, ir), Plan.class);
+      long engineNanos;
       if (kind == NativeKernel.PARTIAL_RESULT) {
-        partialResults.accept(ir.get(root, Plan.class));
+        long engineStart = System.nanoTime();
+        partialResults.accept(plan);
+        engineNanos = System.nanoTime() - engineStart;
         NativeKernel.resume(id);
       } else {
-        answer(id, ir.get(root, Operation.class));
+        engineNanos = answer(id, plan);
+      }
+      if (observer != null) {
+        long kernel = NativeKernel.kernelNanos(id);
+        observe(observer, kind, start, engineNanos, kernel - kernelBefore);
+        kernelBefore = kernel;
       }
     }
   }
 
-  private void answer(long machine, Operation operation) {
-    KernelType.Struct schema;
+  private static void observe(
+      PhaseObserver observer, int kind, long start, long engineNanos, long kernelNanos) {
+    if (observer != null) {
+      long total = System.nanoTime() - start;
+      observer.phase(
+          new PhaseObserver.Phase(
+              KINDS[kind], total - engineNanos - kernelNanos, kernelNanos, engineNanos));
+    }
+  }
+
+  /** Runs the plan on Spark and steps the machine with its rows; returns the engine's nanos. */
+  private long answer(long machine, Plan plan) {
+    long start = System.nanoTime();
     List<InternalRow> rows;
     try {
-      if (operation instanceof Plan plan) {
-        schema = plan.schema();
-        rows = collect(plans.toDataFrame(plan));
-      } else {
-        IoOperation request = (IoOperation) operation;
-        schema = HadoopIo.resultSchema(request);
-        rows = io.execute(request);
-      }
-    } catch (FileNotFoundException e) {
-      NativeKernel.stepFailed(machine, true, e.getMessage());
-      return;
-    } catch (IOException | RuntimeException e) {
-      // The kernel decides what the failure means; its error then names the table and version.
-      NativeKernel.stepFailed(machine, false, describe(e));
-      return;
+      rows = collect(plans.toDataFrame(plan));
+    } catch (Exception e) {
+      // A failed job (its SparkException is checked, thrown undeclared from Scala): the kernel
+      // decides what the failure means; its error then names the table and version.
+      long engine = System.nanoTime() - start;
+      NativeKernel.stepFailed(machine, describe(e), e);
+      return engine;
     }
-    try (ArrowArrayStream stream = RowStreams.export(schema, rows)) {
+    try (ArrowArrayStream stream = RowStreams.export(plan.schema(), rows)) {
+      long engine = System.nanoTime() - start;
       NativeKernel.step(machine, stream.memoryAddress());
+      return engine;
     }
   }
 

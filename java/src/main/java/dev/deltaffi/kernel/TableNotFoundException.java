@@ -5,4 +5,9 @@ public class TableNotFoundException extends DeltaKernelException {
   public TableNotFoundException(String message) {
     super(message);
   }
+
+  /** With the Java exception the kernel's failure came from (a failed Spark job, an I/O error). */
+  public TableNotFoundException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

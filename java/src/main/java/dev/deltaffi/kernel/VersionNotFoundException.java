@@ -5,4 +5,9 @@ public class VersionNotFoundException extends DeltaKernelException {
   public VersionNotFoundException(String message) {
     super(message);
   }
+
+  /** With the Java exception the kernel's failure came from (a failed Spark job, an I/O error). */
+  public VersionNotFoundException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

@@ -1,8 +1,5 @@
 package dev.deltaffi.spark;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaffi.kernel.DeletionVectors;
 import dev.deltaffi.kernel.ScanFileInfo;
 import dev.deltaffi.kernel.ScanPlan;
@@ -49,8 +46,6 @@ import scala.jdk.javaapi.CollectionConverters;
 public final class DeltaFfiScan implements Scan, Batch {
 
   private static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
-  private static final String TYPE_CHANGES_KEY = "delta.typeChanges";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DeltaFfiTable.Planned planned;
   private final StructType readSchema;
@@ -105,7 +100,7 @@ public final class DeltaFfiScan implements Scan, Batch {
     this.deletionVectors = plan.files().stream().anyMatch(f -> f.deletionVector() != null);
     this.rowIndex = deletionVectors || (metadata != null && metadata.needsRowIndex());
     this.materialized = metadata == null ? List.of() : metadata.materializedColumns();
-    this.rowReader = widensSmallIntegersToDecimal(plan.logicalSchema());
+    this.rowReader = plan.widensSmallIntegersToDecimal();
     this.outputOrdinals = outputOrdinals();
   }
 
@@ -332,42 +327,6 @@ public final class DeltaFfiScan implements Scan, Batch {
       conf.setConfString(SQLConf.PARQUET_FIELD_ID_READ_ENABLED().key(), "true");
     }
     return session;
-  }
-
-  /** Whether a column (at any depth) was widened from byte or short to a decimal. */
-  private static boolean widensSmallIntegersToDecimal(KernelType type) {
-    if (type instanceof KernelType.Struct struct) {
-      for (KernelType.Field field : struct.fields()) {
-        if (field.type() instanceof KernelType.Decimal
-                && smallIntegerOrigin(field.metadata().get(TYPE_CHANGES_KEY))
-            || widensSmallIntegersToDecimal(field.type())) {
-          return true;
-        }
-      }
-    } else if (type instanceof KernelType.Array array) {
-      return widensSmallIntegersToDecimal(array.element());
-    } else if (type instanceof KernelType.MapType map) {
-      return widensSmallIntegersToDecimal(map.key()) || widensSmallIntegersToDecimal(map.value());
-    }
-    return false;
-  }
-
-  /** Whether a {@code delta.typeChanges} value (a JSON array) records a byte or short origin. */
-  private static boolean smallIntegerOrigin(String typeChanges) {
-    if (typeChanges == null) {
-      return false;
-    }
-    try {
-      for (JsonNode change : JSON.readTree(typeChanges)) {
-        String from = change.path("fromType").asText();
-        if (from.equals("byte") || from.equals("short")) {
-          return true;
-        }
-      }
-      return false;
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("unreadable " + TYPE_CHANGES_KEY + ": " + typeChanges, e);
-    }
   }
 
   /**

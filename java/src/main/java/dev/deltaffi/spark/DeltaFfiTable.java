@@ -66,8 +66,8 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
           guard(describe, "read the schema of", () -> SparkTypes.toSpark(snapshot.schema())),
           List.copyOf(snapshot.partitionColumns()),
           List.copyOf(snapshot.phaseLog()),
-          MetadataColumns.RowTracking.of(snapshot.properties()),
-          "id".equals(snapshot.properties().get("delta.columnMapping.mode")));
+          MetadataColumns.RowTracking.of(snapshot.rowTrackingColumns()),
+          snapshot.columnMappingMode().equals("id"));
     }
 
     /** "Delta table X at version N", for messages. */
@@ -311,14 +311,15 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
 
   /**
    * Runs a step of loading or planning. The kernel's own typed errors already name the table and
-   * version; any other failure (e.g. of a Spark job running a kernel plan) is wrapped to name them.
+   * version; any other failure (e.g. of a Spark job running a kernel plan, whose SparkException is
+   * checked but thrown undeclared from Scala) is wrapped to name them.
    */
   private static <T> T guard(String table, String action, Supplier<T> call) {
     try {
       return call.get();
     } catch (DeltaKernelException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       throw new DeltaTableReadException(
           "Cannot " + action + " " + table + ": " + e.getMessage(), e);
     }

@@ -4,7 +4,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Add;
@@ -54,12 +53,12 @@ final class MetadataColumns implements Serializable {
   record RowTracking(String materializedRowId, String materializedRowCommitVersion)
       implements Serializable {
 
-    /** The row tracking of a table with these properties; null when it is not enabled. */
-    static RowTracking of(Map<String, String> properties) {
-      String rowId = properties.get("delta.rowTracking.materializedRowIdColumnName");
-      String version = properties.get("delta.rowTracking.materializedRowCommitVersionColumnName");
-      boolean enabled = "true".equalsIgnoreCase(properties.get("delta.enableRowTracking"));
-      return enabled && rowId != null && version != null ? new RowTracking(rowId, version) : null;
+    /**
+     * The row tracking of a table whose kernel snapshot names these materialized columns (row id,
+     * row commit version; none when row tracking is not enabled); null when it is not enabled.
+     */
+    static RowTracking of(List<String> columns) {
+      return columns.isEmpty() ? null : new RowTracking(columns.get(0), columns.get(1));
     }
   }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.deltaffi.kernel.KernelSnapshot;
 import dev.deltaffi.kernel.ScanFileInfo;
 import dev.deltaffi.testing.NativeHandleLeakCheck;
+import dev.deltaffi.testing.Placement;
 import dev.deltaffi.testing.TestSpark;
 import dev.deltaffi.testing.TestTables;
 import java.io.IOException;
@@ -51,11 +52,11 @@ class CorpusSuiteTest {
         corpus != null && Files.isRegularFile(corpus.resolve("manifest.json")),
         "no shared corpus (system property deltaffi.shared.dir)");
     List<CorpusCase> cases = CorpusCase.load(corpus);
-    return Stream.of(KernelSnapshot.IN_PROCESS, KernelSnapshot.SPARK)
+    return Stream.of(Placement.values())
         .map(
-            replay ->
+            placement ->
                 DynamicContainer.dynamicContainer(
-                    "log replay " + replay,
+                    "placement " + placement,
                     cases.stream()
                         .flatMap(
                             c ->
@@ -64,21 +65,9 @@ class CorpusSuiteTest {
                                         r ->
                                             DynamicTest.dynamicTest(
                                                 c.name() + " [" + r.id() + "]",
-                                                () -> withLogReplay(replay, () -> run(c, r)))))));
-  }
-
-  private interface Check {
-    void run() throws IOException;
-  }
-
-  private static void withLogReplay(String replay, Check check) throws IOException {
-    SparkSession spark = TestSpark.session();
-    spark.conf().set(KernelSnapshot.LOG_REPLAY_CONF, replay);
-    try {
-      check.run();
-    } finally {
-      spark.conf().unset(KernelSnapshot.LOG_REPLAY_CONF);
-    }
+                                                () ->
+                                                    placement.during(
+                                                        TestSpark.session(), () -> run(c, r)))))));
   }
 
   @TempDir static Path copies;

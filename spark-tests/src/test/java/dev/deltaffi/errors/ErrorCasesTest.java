@@ -1,11 +1,17 @@
 package dev.deltaffi.errors;
 
 import static dev.deltaffi.testing.DataFrameAssert.assertSameAnswer;
+import static dev.deltaffi.testing.ErrorAssert.assertCausedBy;
 import static dev.deltaffi.testing.ErrorAssert.assertFailsNaming;
 import static dev.deltaffi.testing.ErrorAssert.messageChain;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.deltaffi.kernel.DeltaKernelException;
+import dev.deltaffi.kernel.TableNotFoundException;
+import dev.deltaffi.kernel.UnsupportedTableFeatureException;
+import dev.deltaffi.kernel.VersionNotFoundException;
 import dev.deltaffi.testing.NativeHandleLeakCheck;
+import dev.deltaffi.testing.Placement;
 import dev.deltaffi.testing.TestSpark;
 import dev.deltaffi.testing.TestTables;
 import java.io.IOException;
@@ -16,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.regex.Pattern;
+import org.apache.spark.SparkException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,9 +57,11 @@ class ErrorCasesTest {
   @Test
   void missingTablePath() {
     String missing = dir.resolve("no-such-table").toString();
-    assertFailsNaming(
-        () -> TestSpark.readUnderTest(missing, OptionalLong.empty()).collectAsList(),
-        "no-such-table");
+    Throwable failure =
+        assertFailsNaming(
+            () -> TestSpark.readUnderTest(missing, OptionalLong.empty()).collectAsList(),
+            "no-such-table");
+    assertTypedAs(failure, TableNotFoundException.class);
   }
 
   @Test
@@ -61,6 +70,7 @@ class ErrorCasesTest {
     Throwable failure =
         assertFailsNaming(
             () -> TestSpark.readUnderTest(table, OptionalLong.of(42)).collectAsList(), "42");
+    assertTypedAs(failure, VersionNotFoundException.class);
     // Paths hold digits too: look for the latest version (2) in the words around them.
     String words = messageChain(failure).replaceAll("\\S*/\\S*", "");
     assertTrue(
@@ -110,10 +120,50 @@ class ErrorCasesTest {
         \\"type\\":\\"long\\",\\"nullable\\":true,\\"metadata\\":{}}]}","partitionColumns":[],\
         "configuration":{},"createdTime":1700000000000}}
         """);
-    assertFailsNaming(
-        () ->
-            TestSpark.readUnderTest(log.getParent().toString(), OptionalLong.empty())
-                .collectAsList(),
-        "futureReaderFeature");
+    Throwable failure =
+        assertFailsNaming(
+            () ->
+                TestSpark.readUnderTest(log.getParent().toString(), OptionalLong.empty())
+                    .collectAsList(),
+            "futureReaderFeature");
+    assertTypedAs(failure, UnsupportedTableFeatureException.class);
+  }
+
+  /**
+   * With the log replayed as Spark jobs, a job that fails on a corrupt commit is the cause of the
+   * kernel's error, so the whole story (the file, Spark's error class) reaches the user.
+   */
+  @Test
+  void aFailedSparkJobIsTheCauseOfTheKernelsError() throws IOException {
+    Path table = Path.of(TestTables.writeSmall(dir.resolve("torn-on-spark"), 2));
+    Path log = table.resolve("_delta_log");
+    Files.writeString(log.resolve("00000000000000000001.json"), "{\"add\": {\"pa");
+    // Without checksum files the kernel replays the commits for protocol and metadata: a job.
+    try (var files = Files.list(log)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".crc")).toList()) {
+        Files.delete(file);
+      }
+    }
+    Placement.SPARK.during(
+        TestSpark.session(),
+        () -> {
+          Throwable failure =
+              assertFailsNaming(
+                  () ->
+                      TestSpark.readUnderTest(table.toString(), OptionalLong.empty())
+                          .collectAsList(),
+                  "00000000000000000001.json");
+          if (TestSpark.FORMAT_UNDER_TEST.equals("delta-ffi")) {
+            DeltaKernelException kernel = assertCausedBy(failure, DeltaKernelException.class);
+            assertCausedBy(kernel.getCause(), SparkException.class);
+          }
+        });
+  }
+
+  /** delta-ffi's failures say what kind they are by their class. */
+  private static void assertTypedAs(Throwable failure, Class<? extends Throwable> type) {
+    if (TestSpark.FORMAT_UNDER_TEST.equals("delta-ffi")) {
+      assertCausedBy(failure, type);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.deltaffi.io;
 
+import dev.deltaffi.testing.TestSpark;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
@@ -45,6 +46,16 @@ public final class CountingFileSystem extends RawLocalFileSystem {
   }
 
   /** The names of the data files (Parquet files outside {@code _delta_log}) opened so far. */
+  /**
+   * The data file names that collecting the table at {@code table} (a local path), read in {@code
+   * format} through this file system and filtered by {@code filter}, opened.
+   */
+  public static Set<String> dataFilesReadBy(String format, String table, String filter) {
+    reset();
+    TestSpark.session().read().format(format).load(uri(table)).where(filter).collectAsList();
+    return openedDataFiles();
+  }
+
   public static Set<String> openedDataFiles() {
     return calls().stream()
         .filter(call -> call.method().equals("open"))

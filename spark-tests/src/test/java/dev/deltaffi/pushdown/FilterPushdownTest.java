@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltaffi.io.CountingFileSystem;
 import dev.deltaffi.testing.NativeHandleLeakCheck;
+import dev.deltaffi.testing.Placement;
 import dev.deltaffi.testing.TestSpark;
 import java.nio.file.Path;
 import java.util.List;
@@ -112,8 +113,9 @@ class FilterPushdownTest {
   @Test
   void selectiveFiltersReadExactlyTheFilesDeltaSparkReads() {
     for (String filter : List.of("id < 30", "id >= 385 AND part = 1", "name LIKE 'row-10%'")) {
-      Set<String> expected = opened("delta", filter);
-      Set<String> actual = opened(TestSpark.FORMAT_UNDER_TEST, filter);
+      Set<String> expected = CountingFileSystem.dataFilesReadBy("delta", table, filter);
+      Set<String> actual =
+          CountingFileSystem.dataFilesReadBy(TestSpark.FORMAT_UNDER_TEST, table, filter);
       assertEquals(expected, actual, "data files read with filter " + filter);
       assertTrue(expected.size() < 10, "delta-spark skips files with " + filter + ": " + expected);
       if (TestSpark.FORMAT_UNDER_TEST.equals("delta-ffi")) {
@@ -130,8 +132,9 @@ class FilterPushdownTest {
   @Test
   void inSkipsAtLeastWhatDeltaSparkSkips() {
     String filter = "id IN (5, 211)";
-    Set<String> expected = opened("delta", filter);
-    Set<String> actual = opened(TestSpark.FORMAT_UNDER_TEST, filter);
+    Set<String> expected = CountingFileSystem.dataFilesReadBy("delta", table, filter);
+    Set<String> actual =
+        CountingFileSystem.dataFilesReadBy(TestSpark.FORMAT_UNDER_TEST, table, filter);
     assertTrue(expected.containsAll(actual), expected + " does not contain " + actual);
     assertEquals(4, actual.size(), "two ranges, each in both partitions: " + actual);
   }
@@ -147,26 +150,14 @@ class FilterPushdownTest {
             "{\"Binary\":{\"op\":\"LessThan\",\"left\":{\"Column\":{\"path\":[\"id\"]}},"
                 + "\"right\":{\"Literal\":{\"Long\":30}}}}"),
         explain);
-    assertTrue(explain.contains("files selected by kernel: 2 of 40 (pruned 38)"), explain);
+    assertTrue(explain.contains(Placement.filesSelected(2, 40)), explain);
     String unfiltered =
         TestSpark.readUnderTest(table, OptionalLong.empty())
             .queryExecution()
             .executedPlan()
             .toString();
-    assertTrue(unfiltered.contains("files selected by kernel: 40 of 40 (pruned 0)"), unfiltered);
+    assertTrue(unfiltered.contains(Placement.filesSelected(40, 40)), unfiltered);
     assertTrue(unfiltered.contains("kernelPredicate=none"), unfiltered);
-  }
-
-  /** Data file names opened while collecting the filtered table through {@code countingfs}. */
-  private static Set<String> opened(String format, String filter) {
-    CountingFileSystem.reset();
-    TestSpark.session()
-        .read()
-        .format(format)
-        .load(CountingFileSystem.uri(table))
-        .where(filter)
-        .collectAsList();
-    return CountingFileSystem.openedDataFiles();
   }
 
   /** Data file names in the input partitions of delta-ffi's planned scan. */

@@ -28,6 +28,17 @@ public final class ErrorAssert {
     return failure;
   }
 
+  /** The first throwable of {@code type} in a failure's cause chain; fails when there is none. */
+  public static <T extends Throwable> T assertCausedBy(Throwable failure, Class<T> type) {
+    return Stream.iterate(failure, t -> t != null, Throwable::getCause)
+        .filter(type::isInstance)
+        .map(type::cast)
+        .findFirst()
+        .orElseGet(
+            () ->
+                fail("No " + type.getName() + " in the cause chain:\n  " + messageChain(failure)));
+  }
+
   /** Every message in a failure's cause chain. */
   public static String messageChain(Throwable failure) {
     return Stream.iterate(failure, t -> t != null, Throwable::getCause)

@@ -41,6 +41,7 @@ public final class TestSpark {
                   "spark.hadoop.fs." + CountingFileSystem.SCHEME + ".impl",
                   CountingFileSystem.class.getName())
               .getOrCreate();
+      Placement.ofThisRun().applyTo(spark);
     }
     return spark;
   }

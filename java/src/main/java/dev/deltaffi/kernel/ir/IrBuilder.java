@@ -434,36 +434,4 @@ public final class IrBuilder implements KernelVisitor {
   public int plan(int schema, int[] nodes) {
     return add(new Plan(get(schema, KernelType.Struct.class), all(nodes, PlanNode.class)));
   }
-
-  // --- I/O operations
-
-  @Override
-  public int fileListing(String url) {
-    return add(new IoOperation.FileListing(url));
-  }
-
-  @Override
-  public int fileSlice(String url, long offset, long length) {
-    return add(new IoOperation.FileSlice(url, offset, length));
-  }
-
-  @Override
-  public int readBytes(int[] slices) {
-    return add(new IoOperation.ReadBytes(all(slices, IoOperation.FileSlice.class)));
-  }
-
-  @Override
-  public int headFile(String url) {
-    return add(new IoOperation.HeadFile(url));
-  }
-
-  @Override
-  public int parquetFooter(String url, long size) {
-    return add(new IoOperation.ParquetFooter(url, size));
-  }
-
-  @Override
-  public int unsupportedIo(String name) {
-    return add(new IoOperation.Unsupported(name));
-  }
 }

@@ -145,17 +145,4 @@ public interface KernelVisitor {
   int planNode(int op, int[] inputs);
 
   int plan(int schema, int[] nodes);
-
-  // --- I/O operations
-  int fileListing(String url);
-
-  int fileSlice(String url, long offset, long length);
-
-  int readBytes(int[] slices);
-
-  int headFile(String url);
-
-  int parquetFooter(String url, long size);
-
-  int unsupportedIo(String name);
 }

@@ -188,20 +188,6 @@ class IrBuilderTest {
   }
 
   @Test
-  void ioOperations() {
-    int slice = ir.fileSlice("file:///a", 1, -1);
-    assertEquals(
-        new IoOperation.ReadBytes(List.of(new IoOperation.FileSlice("file:///a", 1, -1))),
-        ir.get(ir.readBytes(ids(slice)), Operation.class));
-    assertEquals(new IoOperation.FileListing("u"), ir.get(ir.fileListing("u"), Operation.class));
-    assertEquals(new IoOperation.HeadFile("u"), ir.get(ir.headFile("u"), Operation.class));
-    assertEquals(
-        new IoOperation.ParquetFooter("u", 9), ir.get(ir.parquetFooter("u", 9), Operation.class));
-    assertEquals(
-        new IoOperation.Unsupported("copy"), ir.get(ir.unsupportedIo("copy"), Operation.class));
-  }
-
-  @Test
   void getChecksTheObjectsClass() {
     int literal = ir.longLiteral(1);
     IllegalStateException e =

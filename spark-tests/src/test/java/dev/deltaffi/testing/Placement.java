@@ -1,0 +1,71 @@
+package dev.deltaffi.testing;
+
+import dev.deltaffi.kernel.KernelSnapshot;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Where delta-ffi runs the kernel's log replay, as session settings: every suite runs under each
+ * (the corpus in one JVM, the differential suites in one surefire execution per placement, chosen
+ * by the system property {@code deltaffi.placement}).
+ */
+public enum Placement {
+  /** Snapshots and scans replayed in process. */
+  IN_PROCESS(Map.of(KernelSnapshot.LOG_REPLAY_CONF, KernelSnapshot.IN_PROCESS)),
+  /** Every replay plan a Spark job, the scan's live files one distributed job. */
+  SPARK(Map.of(KernelSnapshot.LOG_REPLAY_CONF, KernelSnapshot.SPARK)),
+  /** The default rule with a log too big for in process: snapshot in process, scan on Spark. */
+  MIXED(
+      Map.of(
+          KernelSnapshot.LOG_REPLAY_CONF,
+          KernelSnapshot.AUTO,
+          KernelSnapshot.IN_PROCESS_MAX_LOG_BYTES_CONF,
+          "0"));
+
+  private final Map<String, String> settings;
+
+  Placement(Map<String, String> settings) {
+    this.settings = settings;
+  }
+
+  /** The placement the system property {@code deltaffi.placement} names, by default IN_PROCESS. */
+  public static Placement ofThisRun() {
+    return valueOf(
+        System.getProperty("deltaffi.placement", "in_process")
+            .toUpperCase(Locale.ROOT)
+            .replace('-', '_'));
+  }
+
+  /**
+   * What EXPLAIN says of the files the kernel kept: "kept of total (pruned n)" where the log was
+   * replayed in process (which counts the table's files), else the kept count alone.
+   */
+  public static String filesSelected(int kept, int total) {
+    return "files selected by kernel: "
+        + kept
+        + (ofThisRun() == IN_PROCESS
+            ? " of " + total + " (pruned " + (total - kept) + ")"
+            : " kernelPredicate=");
+  }
+
+  public void applyTo(SparkSession spark) {
+    settings.forEach(spark.conf()::set);
+  }
+
+  /** Runs {@code body} under this placement, then puts this run's placement back. */
+  public <E extends Exception> void during(SparkSession spark, Body<E> body) throws E {
+    applyTo(spark);
+    try {
+      body.run();
+    } finally {
+      settings.keySet().forEach(spark.conf()::unset);
+      ofThisRun().applyTo(spark);
+    }
+  }
+
+  /** A check that may throw. */
+  public interface Body<E extends Exception> {
+    void run() throws E;
+  }
+}
