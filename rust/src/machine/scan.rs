@@ -13,9 +13,7 @@
 
 use std::sync::Arc;
 
-use delta_kernel::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StructArray,
-};
+use delta_kernel::arrow::array::{ArrayRef, AsArray, BooleanArray, RecordBatch, StructArray};
 use delta_kernel::arrow::compute::filter_record_batch;
 use delta_kernel::engine::arrow_data::ArrowEngineData;
 use delta_kernel::expressions::Predicate;
@@ -90,13 +88,14 @@ pub fn start(
             .with_partition_values(PartitionValuesOptions::with_struct())
             .build()?;
         let engine = placement.engine(executor);
+        let partition_schema = physical_partition_schema(&snapshot)?;
         match placement.replay {
             Replay::Spark => {
                 if let Some(plan) = scan.declarative_metadata_scan_plan(engine.as_ref())? {
                     side.partial_result(plan)?;
                 }
                 Ok(PlannedScan {
-                    partition_schema: physical_partition_schema(&snapshot)?,
+                    partition_schema,
                     scan,
                     files: None,
                 })
@@ -109,7 +108,7 @@ pub fn start(
                     files.total_files = live_files(&unfiltered, engine.as_ref())?.kept_files();
                 }
                 Ok(PlannedScan {
-                    partition_schema: physical_partition_schema(&snapshot)?,
+                    partition_schema,
                     scan,
                     files: Some(files),
                 })

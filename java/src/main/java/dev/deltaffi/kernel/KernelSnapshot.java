@@ -200,9 +200,9 @@ public final class KernelSnapshot implements AutoCloseable {
       if (inProcess) {
         RowStreams.importBatches(
             address -> NativeKernel.takeScanFiles(scan.id(), address),
-            (names, batch) -> {
-              if (!names.equals(LiveFiles.COLUMNS)) {
-                throw new IllegalStateException("live files arrived as " + names);
+            (fields, batch) -> {
+              if (!fields.equals(LiveFiles.COLUMNS)) {
+                throw new IllegalStateException("live files arrived as " + fields);
               }
               batch
                   .rowIterator()
