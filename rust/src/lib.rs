@@ -68,7 +68,7 @@ fn snapshot_of(handle: jlong) -> Result<delta_kernel::SnapshotRef, Failure> {
 }
 
 /// Where a kernel call on the table at `table_root` runs: I/O always through `hadoop_io` (a
-/// `dev.deltaffi.io.HadoopIo`), the log replayed in process or by Spark.
+/// `dev.deltaffi.kernel.Storage`), the log replayed in process or by Spark.
 fn placement(
     env: &Env,
     hadoop_io: &JObject,

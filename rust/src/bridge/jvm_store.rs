@@ -44,7 +44,7 @@ fn io_runtime() -> KernelResult<&'static tokio::runtime::Runtime> {
 }
 
 /// A kernel engine for the table at `table_root` whose I/O goes through `hadoop_io`, a
-/// `dev.deltaffi.io.HadoopIo`.
+/// `dev.deltaffi.kernel.Storage` (Hadoop FileSystem in production).
 pub fn in_process_engine(
     env: &Env,
     hadoop_io: &JObject,
@@ -65,7 +65,7 @@ pub fn in_process_engine(
     ))
 }
 
-/// A read-only object store over the Java `HadoopIo`; object paths are taken relative to `base`
+/// A read-only object store over a Java `Storage`; object paths are taken relative to `base`
 /// (the table's scheme and authority), as the kernel's engine maps URLs to store paths.
 struct HadoopStore {
     io: Global<JObject<'static>>,

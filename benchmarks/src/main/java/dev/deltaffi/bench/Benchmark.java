@@ -9,6 +9,7 @@ import dev.deltaffi.io.CountingFileSystem;
 import dev.deltaffi.kernel.KernelSnapshot;
 import dev.deltaffi.kernel.PhaseObserver;
 import dev.deltaffi.kernel.ScanPlan;
+import dev.deltaffi.spark.KernelEngines;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
 import java.math.BigDecimal;
@@ -133,7 +134,8 @@ public final class Benchmark {
     long last = (long) mode.checkpoints() * mode.checkpointInterval() + mode.tailCommits();
     String table = tables.commitLog((int) last, mode.checkpointInterval());
     Timings timings = Timings.alternate(mode.warmups(), mode.runs(), snapshotReaders(table, last));
-    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
+    try (KernelSnapshot snapshot =
+        KernelSnapshot.load(KernelEngines.of(spark), table, OptionalLong.empty())) {
       System.out.println(
           "# cold_snapshot: versions 0.."
               + last
@@ -156,7 +158,8 @@ public final class Benchmark {
 
   private double ffiSnapshot(String table, long expectedVersion) {
     long start = System.nanoTime();
-    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
+    try (KernelSnapshot snapshot =
+        KernelSnapshot.load(KernelEngines.of(spark), table, OptionalLong.empty())) {
       double seconds = Timings.since(start);
       expect(FFI + " version", snapshot.version(), expectedVersion);
       return seconds;
@@ -204,8 +207,9 @@ public final class Benchmark {
     // Java heap and is not counted).
     long before = baselineHeap();
     long ffiHeap;
-    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
-      ScanPlan plan = snapshot.planScan(spark, null);
+    try (KernelSnapshot snapshot =
+        KernelSnapshot.load(KernelEngines.of(spark), table, OptionalLong.empty())) {
+      ScanPlan plan = snapshot.planScan(KernelEngines.of(spark), null, null);
       ffiHeap = usedHeapAfterGc() - before;
       Reference.reachabilityFence(plan);
     }
@@ -236,10 +240,11 @@ public final class Benchmark {
   /** Loads the latest snapshot and plans a scan of all files, timing both under {@code key}. */
   private double ffiPlanning(Timings t, String key, String table, int files) {
     long start = System.nanoTime();
-    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, table, OptionalLong.empty())) {
+    try (KernelSnapshot snapshot =
+        KernelSnapshot.load(KernelEngines.of(spark), table, OptionalLong.empty())) {
       double loaded = Timings.since(start);
       long planStart = System.nanoTime();
-      int planned = snapshot.planScan(spark, null).files().size();
+      int planned = snapshot.planScan(KernelEngines.of(spark), null, null).files().size();
       double planning = Timings.since(planStart);
       expect(key + " files", planned, files);
       t.add(key + " snapshot", loaded);
@@ -250,11 +255,11 @@ public final class Benchmark {
 
   /** Runs {@code run} with the kernel's log replayed as phases whose plans run on Spark. */
   private <T> T withPhases(Callable<T> run) throws Exception {
-    spark.conf().set(KernelSnapshot.LOG_REPLAY_CONF, KernelSnapshot.SPARK);
+    spark.conf().set(KernelEngines.LOG_REPLAY_CONF, KernelEngines.SPARK);
     try {
       return run.call();
     } finally {
-      spark.conf().unset(KernelSnapshot.LOG_REPLAY_CONF);
+      spark.conf().unset(KernelEngines.LOG_REPLAY_CONF);
     }
   }
 
@@ -414,7 +419,8 @@ public final class Benchmark {
                   PhaseObserver.observing(
                       phases::add,
                       () -> {
-                        KernelSnapshot.load(spark, table, OptionalLong.empty()).close();
+                        KernelSnapshot.load(KernelEngines.of(spark), table, OptionalLong.empty())
+                            .close();
                         return 0.0;
                       }));
           t.add(

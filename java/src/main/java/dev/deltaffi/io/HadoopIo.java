@@ -1,5 +1,6 @@
 package dev.deltaffi.io;
 
+import dev.deltaffi.kernel.Storage;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
@@ -13,25 +14,23 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The kernel's I/O through Hadoop FileSystem, so every scheme Spark can read (file, s3a, abfs, test
- * schemes) works without the native side knowing it. The native object store
- * (rust/src/bridge/jvm_store.rs) calls these methods, from native threads; a FileNotFoundException
- * means a missing file.
+ * The kernel's storage over Hadoop FileSystem, so every scheme Spark can read (file, s3a, abfs,
+ * test schemes) works without the native side knowing it.
  */
-public final class HadoopIo {
+public final class HadoopIo implements Storage {
   private final Configuration conf;
 
   public HadoopIo(Configuration conf) {
     this.conf = conf;
   }
 
-  /** A file's {size, modification time in ms}. */
+  @Override
   public long[] status(String url) throws IOException {
     FileStatus status = fileSystem(url).getFileStatus(path(url));
     return new long[] {status.getLen(), status.getModificationTime()};
   }
 
-  /** {@code length} bytes of a file from {@code offset}. */
+  @Override
   public byte[] read(String url, long offset, long length) throws IOException {
     try (FSDataInputStream in = fileSystem(url).open(path(url))) {
       byte[] bytes = new byte[Math.toIntExact(length)];
@@ -40,11 +39,8 @@ public final class HadoopIo {
     }
   }
 
-  /**
-   * The files (not directories) directly in a directory, sorted by name, as {names (String[]),
-   * sizes (long[]), modification times in ms (long[])}: one JNI call for the whole listing. A
-   * missing directory lists nothing: the kernel decides what an empty log means.
-   */
+  /** One JNI call for the whole listing; the kernel decides what an empty log means. */
+  @Override
   public Object[] listDirectory(String directoryUrl) throws IOException {
     FileStatus[] statuses;
     try {

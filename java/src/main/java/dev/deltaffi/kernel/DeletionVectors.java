@@ -1,13 +1,11 @@
 package dev.deltaffi.kernel;
 
-import dev.deltaffi.io.HadoopIo;
 import java.io.Serializable;
-import org.apache.hadoop.conf.Configuration;
 
 /**
  * Deletion vectors decoded by the kernel where the data is read (on executors): the kernel parses
- * the descriptor and the stored bitmap, and reads the vector file through this JVM's Hadoop
- * FileSystem.
+ * the descriptor and the stored bitmap, and reads the vector file through the storage it is given
+ * (on executors, their Hadoop FileSystem).
  */
 public final class DeletionVectors {
   private DeletionVectors() {}
@@ -17,11 +15,14 @@ public final class DeletionVectors {
       String storageType, String pathOrInlineDv, Integer offset, int sizeInBytes, long cardinality)
       implements Serializable {}
 
-  /** The sorted indexes of the rows {@code descriptor} deletes from its file. */
-  public static long[] deletedRows(Configuration conf, String tableRoot, Descriptor descriptor) {
+  /**
+   * The sorted indexes of the rows {@code descriptor} deletes from its file, an on-disk vector read
+   * through {@code storage}.
+   */
+  public static long[] deletedRows(Storage storage, String tableRoot, Descriptor descriptor) {
     return NativeKernel.deletedRows(
         tableRoot,
-        new HadoopIo(conf),
+        storage,
         descriptor.storageType(),
         descriptor.pathOrInlineDv(),
         descriptor.offset() == null ? -1 : descriptor.offset(),

@@ -1,6 +1,5 @@
 package dev.deltaffi.kernel;
 
-import dev.deltaffi.plan.FileUris;
 import java.util.List;
 import org.apache.spark.sql.catalyst.InternalRow;
 

@@ -1,6 +1,5 @@
 package dev.deltaffi.kernel;
 
-import dev.deltaffi.io.HadoopIo;
 import dev.deltaffi.kernel.ir.KernelVisitor;
 
 /** The natives, and nothing else; only this package calls them. Handles are registry ids. */
@@ -30,13 +29,13 @@ final class NativeKernel {
    * machine has no phase but the Terminus), else each replay plan is a Consume phase.
    */
   static native long startSnapshot(
-      String tableRoot, int travelKind, long travelValue, HadoopIo io, boolean inProcess);
+      String tableRoot, int travelKind, long travelValue, Storage io, boolean inProcess);
 
   /**
    * Starts a machine that builds the latest snapshot of a snapshot handle's table from it, listing
    * only the commits after it; {@code io} and {@code inProcess} as for startSnapshot.
    */
-  static native long startRefresh(long snapshot, HadoopIo io, boolean inProcess);
+  static native long startRefresh(long snapshot, Storage io, boolean inProcess);
 
   /**
    * Starts a scan machine on a snapshot handle; columns null means all; predicateJson (nullable) is
@@ -45,7 +44,7 @@ final class NativeKernel {
    * else the metadata plan is a PartialResult phase.
    */
   static native long startScan(
-      long snapshot, String[] columns, String predicateJson, HadoopIo io, boolean inProcess);
+      long snapshot, String[] columns, String predicateJson, Storage io, boolean inProcess);
 
   /**
    * Moves an in-process scan's live files (the kernel's scan rows) into the Arrow C stream struct
@@ -113,7 +112,7 @@ final class NativeKernel {
    */
   static native long[] deletedRows(
       String tableRoot,
-      HadoopIo io,
+      Storage io,
       String storageType,
       String pathOrInlineDv,
       int offset,

@@ -3,7 +3,6 @@ package dev.deltaffi.kernel;
 import dev.deltaffi.arrow.RowStreams;
 import dev.deltaffi.kernel.ir.IrBuilder;
 import dev.deltaffi.kernel.ir.Plan;
-import dev.deltaffi.plan.PlanRunner;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;

@@ -17,6 +17,8 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.try_element_at;
 import static org.apache.spark.sql.functions.when;
 
+import dev.deltaffi.kernel.FileUris;
+import dev.deltaffi.kernel.PlanRunner;
 import dev.deltaffi.kernel.ir.Expr;
 import dev.deltaffi.kernel.ir.KernelType;
 import dev.deltaffi.kernel.ir.Plan;

@@ -1,5 +1,6 @@
 package dev.deltaffi.spark;
 
+import dev.deltaffi.io.HadoopIo;
 import dev.deltaffi.kernel.DeletionVectors;
 import java.io.Closeable;
 import java.io.IOException;
@@ -59,7 +60,8 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
       DeletionVectors.Descriptor descriptor = descriptors.get(file.urlEncodedPath());
       return descriptor == null
           ? null
-          : DeletionVectors.deletedRows(hadoopConf.value().value(), tableRoot, descriptor);
+          : DeletionVectors.deletedRows(
+              new HadoopIo(hadoopConf.value().value()), tableRoot, descriptor);
     }
   }
 

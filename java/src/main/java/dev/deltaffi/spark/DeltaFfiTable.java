@@ -1,6 +1,7 @@
 package dev.deltaffi.spark;
 
 import dev.deltaffi.kernel.DeltaKernelException;
+import dev.deltaffi.kernel.KernelEngine;
 import dev.deltaffi.kernel.KernelSnapshot;
 import dev.deltaffi.kernel.ScanPlan;
 import dev.deltaffi.kernel.ir.KernelType;
@@ -113,8 +114,11 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
         () ->
             options.timestampMillis().isPresent()
                 ? KernelSnapshot.loadAsOf(
-                    spark, options.tableUri(), options.timestampMillis().getAsLong())
-                : KernelSnapshot.load(spark, options.tableUri(), options.version()));
+                    KernelEngines.of(spark),
+                    options.tableUri(),
+                    options.timestampMillis().getAsLong())
+                : KernelSnapshot.load(
+                    KernelEngines.of(spark), options.tableUri(), options.version()));
   }
 
   ReadOptions readOptions() {
@@ -205,14 +209,15 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
       analysedSnapshot = snapshot;
       snapshot = null;
     }
-    try (KernelSnapshot current = snapshotToRead(spark, analysedSnapshot)) {
+    KernelEngine engine = KernelEngines.of(spark);
+    try (KernelSnapshot current = snapshotToRead(engine, analysedSnapshot)) {
       State state = current == analysedSnapshot ? analysed : State.of(current);
       requireReadable(state);
       ScanPlan plan =
           guard(
               state.describe(),
               "plan a scan of",
-              () -> current.planScan(spark, columns, predicateJson));
+              () -> current.planScan(engine, columns, predicateJson));
       return new Planned(plan, state, predicateJson);
     } finally {
       if (analysedSnapshot != null) {
@@ -225,7 +230,7 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
    * The snapshot this query reads: with time travel the analysed one (kept or reloaded); else the
    * latest, refreshed from the analysed one when it is still held.
    */
-  private KernelSnapshot snapshotToRead(SparkSession spark, KernelSnapshot analysedSnapshot) {
+  private KernelSnapshot snapshotToRead(KernelEngine engine, KernelSnapshot analysedSnapshot) {
     if (pinned()) {
       return analysedSnapshot != null
           ? analysedSnapshot
@@ -234,15 +239,15 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
               "reload",
               () ->
                   KernelSnapshot.load(
-                      spark, analysed.tableRoot(), OptionalLong.of(analysed.version())));
+                      engine, analysed.tableRoot(), OptionalLong.of(analysed.version())));
     }
     String latest = "Delta table " + analysed.tableRoot() + " (latest version)";
     return analysedSnapshot != null
-        ? guard(latest, "refresh", () -> analysedSnapshot.refresh(spark))
+        ? guard(latest, "refresh", () -> analysedSnapshot.refresh(engine))
         : guard(
             latest,
             "load",
-            () -> KernelSnapshot.load(spark, analysed.tableRoot(), OptionalLong.empty()));
+            () -> KernelSnapshot.load(engine, analysed.tableRoot(), OptionalLong.empty()));
   }
 
   /**

@@ -16,6 +16,7 @@ import static dev.deltaffi.plan.Ir.structExpr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.deltaffi.kernel.PlanRunner;
 import dev.deltaffi.kernel.ir.Expr;
 import dev.deltaffi.kernel.ir.KernelType;
 import dev.deltaffi.kernel.ir.Plan;

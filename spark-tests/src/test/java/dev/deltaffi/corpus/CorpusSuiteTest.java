@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.deltaffi.kernel.KernelSnapshot;
 import dev.deltaffi.kernel.ScanFileInfo;
+import dev.deltaffi.spark.KernelEngines;
 import dev.deltaffi.testing.NativeHandleLeakCheck;
 import dev.deltaffi.testing.Placement;
 import dev.deltaffi.testing.TestSpark;
@@ -124,9 +125,10 @@ class CorpusSuiteTest {
         "log replay checks need the kernel facade");
     SparkSession spark = TestSpark.session();
     try (KernelSnapshot snapshot =
-        KernelSnapshot.load(spark, table.toUri().toString(), OptionalLong.empty())) {
+        KernelSnapshot.load(
+            KernelEngines.of(spark), table.toUri().toString(), OptionalLong.empty())) {
       Map<String, Long> live = new TreeMap<>();
-      for (ScanFileInfo file : snapshot.planScan(spark, null).files()) {
+      for (ScanFileInfo file : snapshot.planScan(KernelEngines.of(spark), null, null).files()) {
         live.put(
             Path.of(URI.create(file.location())).getFileName().toString(), file.modificationTime());
       }
@@ -152,14 +154,15 @@ class CorpusSuiteTest {
         "log replay checks need the kernel facade");
     SparkSession spark = TestSpark.session();
     String uri = table.toUri().toString();
-    try (KernelSnapshot snapshot = KernelSnapshot.load(spark, uri, read.version())) {
+    try (KernelSnapshot snapshot =
+        KernelSnapshot.load(KernelEngines.of(spark), uri, read.version())) {
       if (read.expectedVersion().isPresent()) {
         assertEquals(read.expectedVersion().getAsLong(), snapshot.version(), c.name() + " version");
       }
       if (read.expectedLiveFiles().isPresent()) {
         assertEquals(
             read.expectedLiveFiles().getAsLong(),
-            snapshot.planScan(spark, null).files().size(),
+            snapshot.planScan(KernelEngines.of(spark), null, null).files().size(),
             c.name() + " live files");
       }
     }

@@ -1,6 +1,6 @@
 package dev.deltaffi.testing;
 
-import dev.deltaffi.kernel.KernelSnapshot;
+import dev.deltaffi.spark.KernelEngines;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -12,15 +12,15 @@ import org.apache.spark.sql.SparkSession;
  */
 public enum Placement {
   /** Snapshots and scans replayed in process. */
-  IN_PROCESS(Map.of(KernelSnapshot.LOG_REPLAY_CONF, KernelSnapshot.IN_PROCESS)),
+  IN_PROCESS(Map.of(KernelEngines.LOG_REPLAY_CONF, KernelEngines.IN_PROCESS)),
   /** Every replay plan a Spark job, the scan's live files one distributed job. */
-  SPARK(Map.of(KernelSnapshot.LOG_REPLAY_CONF, KernelSnapshot.SPARK)),
+  SPARK(Map.of(KernelEngines.LOG_REPLAY_CONF, KernelEngines.SPARK)),
   /** The default rule with a log too big for in process: snapshot in process, scan on Spark. */
   MIXED(
       Map.of(
-          KernelSnapshot.LOG_REPLAY_CONF,
-          KernelSnapshot.AUTO,
-          KernelSnapshot.IN_PROCESS_MAX_LOG_BYTES_CONF,
+          KernelEngines.LOG_REPLAY_CONF,
+          KernelEngines.AUTO,
+          KernelEngines.IN_PROCESS_MAX_LOG_BYTES_CONF,
           "0"));
 
   private final Map<String, String> settings;

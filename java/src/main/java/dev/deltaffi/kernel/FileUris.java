@@ -1,4 +1,4 @@
-package dev.deltaffi.plan;
+package dev.deltaffi.kernel;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -20,7 +20,7 @@ public final class FileUris {
    * Parses a URL reference, percent-encoding characters a URI path may not hold (a space, a
    * bracket) the way the kernel's URL parser does, while keeping existing escapes.
    */
-  static URI parse(String url) {
+  public static URI parse(String url) {
     StringBuilder encoded = new StringBuilder();
     for (byte b : url.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
@@ -59,12 +59,12 @@ public final class FileUris {
    * reader paths, so glob metacharacters are escaped (turning globbing off instead makes Spark 4.2
    * read such files twice).
    */
-  static String readerPath(URI uri) {
+  public static String readerPath(URI uri) {
     return hadoopPath(uri).toString().replaceAll("([\\\\\\[\\]{}*?])", "\\\\$1");
   }
 
   /** The file as Spark's {@code _metadata.file_path} names it (e.g. {@code file:/a/b%20c}). */
-  static String sparkFilePath(URI uri) {
+  public static String sparkFilePath(URI uri) {
     return hadoopPath(uri).toUri().toString();
   }
 

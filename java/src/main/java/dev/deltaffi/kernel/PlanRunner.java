@@ -1,12 +1,13 @@
-package dev.deltaffi.plan;
+package dev.deltaffi.kernel;
 
 import dev.deltaffi.kernel.ir.Plan;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Where a kernel query plan runs. The phase driver hands every plan to this one seam, so that a
- * later choice (small plans in process, big ones as a Spark job) changes only the implementation.
+ * Where a kernel query plan runs: the seam the facade needs for plans, implemented by
+ * dev.deltaffi.plan.PlanTranslator (Spark DataFrames) and wired by the caller (see {@link
+ * KernelEngine}).
  */
 public interface PlanRunner {
 

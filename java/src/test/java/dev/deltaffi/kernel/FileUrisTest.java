@@ -1,4 +1,4 @@
-package dev.deltaffi.plan;
+package dev.deltaffi.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,0 +1,24 @@
+package dev.deltaffi.kernel;
+
+import java.io.IOException;
+
+/**
+ * The storage every I/O request of the kernel goes through: the native object store
+ * (rust/src/bridge/jvm_store.rs) calls these methods by name, from native threads. A {@link
+ * java.io.FileNotFoundException} means a missing file; any other exception comes back as the cause
+ * of the kernel's error. Implemented by dev.deltaffi.io.HadoopIo (Hadoop FileSystem).
+ */
+public interface Storage {
+
+  /** A file's {size, modification time in ms}. */
+  long[] status(String url) throws IOException;
+
+  /** {@code length} bytes of a file from {@code offset}. */
+  byte[] read(String url, long offset, long length) throws IOException;
+
+  /**
+   * The files (not directories) directly in a directory, sorted by name, as {names (String[]),
+   * sizes (long[]), modification times in ms (long[])}; a missing directory lists nothing.
+   */
+  Object[] listDirectory(String directoryUrl) throws IOException;
+}
