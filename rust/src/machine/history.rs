@@ -105,7 +105,7 @@ fn monotonized_commits(
     let earliest = get_earliest_commit(engine, &log_root, None, HistoryCommitType::Recreatable)?;
     // Listing is strictly after this name, so `<earliest>.json` itself is included.
     let from = log_root.join(&format!("{earliest:020}"))?;
-    let mut commits: Vec<Commit> = Vec::new();
+    let mut listed: Vec<Commit> = Vec::new();
     for file in engine.storage_handler().list_from(&from)? {
         let Some(parsed) = ParsedLogPath::try_from(file?)? else {
             continue;
@@ -113,20 +113,26 @@ fn monotonized_commits(
         if parsed.version > until {
             break;
         }
-        if parsed.version < earliest || !matches!(parsed.file_type, LogPathFileType::Commit) {
-            continue;
+        if parsed.version >= earliest && matches!(parsed.file_type, LogPathFileType::Commit) {
+            listed.push(Commit {
+                version: parsed.version,
+                millis: parsed.location.last_modified,
+            });
         }
-        let raw = parsed.location.last_modified;
-        let millis = match commits.last() {
-            Some(previous) if raw <= previous.millis => previous.millis + 1,
-            _ => raw,
-        };
-        commits.push(Commit {
-            version: parsed.version,
-            millis,
-        });
     }
-    Ok(commits)
+    Ok(monotonize(listed))
+}
+
+/// Commit times (ascending versions) made strictly increasing: a commit not later than its
+/// predecessor counts as 1 ms after it.
+fn monotonize(mut commits: Vec<Commit>) -> Vec<Commit> {
+    for i in 1..commits.len() {
+        let previous = commits[i - 1].millis;
+        if commits[i].millis <= previous {
+            commits[i].millis = previous + 1;
+        }
+    }
+    commits
 }
 
 /// The last of `commits` (ascending) at or before `millis`. With `latest` (the table's latest
@@ -204,12 +210,31 @@ mod tests {
 
     #[test]
     fn equal_times_resolve_one_millisecond_apart() {
-        // What monotonized_commits makes of three commits sharing the mtime 291.
-        let commits = [commit(0, 291), commit(1, 292), commit(2, 293)];
+        let commits = monotonize(vec![commit(0, 291), commit(1, 291), commit(2, 291)]);
+        assert_eq!(commits, [commit(0, 291), commit(1, 292), commit(2, 293)]);
         for (millis, version) in [(291, 0), (292, 1), (293, 2)] {
             let found = last_commit_at(&commits, millis, Some(2)).map(|c| c.version);
             assert_eq!(found.ok(), Some(version), "timestamp {millis}");
         }
+    }
+
+    #[test]
+    fn a_commit_older_than_its_predecessor_follows_it_and_later_ones_keep_their_times() {
+        let commits = monotonize(vec![
+            commit(0, 100),
+            commit(1, 300),
+            commit(2, 200),
+            commit(3, 400),
+        ]);
+        assert_eq!(
+            commits,
+            [
+                commit(0, 100),
+                commit(1, 300),
+                commit(2, 301),
+                commit(3, 400)
+            ]
+        );
     }
 
     #[test]

@@ -45,8 +45,6 @@ import scala.jdk.javaapi.CollectionConverters;
  */
 public final class DeltaFfiScan implements Scan, Batch {
 
-  private static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
-
   private final DeltaFfiTable.Planned planned;
   private final StructType readSchema;
   private final StructType dataSchema;
@@ -343,7 +341,8 @@ public final class DeltaFfiScan implements Scan, Batch {
     int[] ordinals = new int[logical.size()];
     for (int i = 0; i < ordinals.length; i++) {
       KernelType.Field field = logical.get(i);
-      String physical = field.metadata().getOrDefault(PHYSICAL_NAME_KEY, field.name());
+      String physical =
+          field.metadata().getOrDefault(DeltaFfiTable.PHYSICAL_NAME_KEY, field.name());
       ordinals[i] =
           planned.snapshot().partitionColumns().contains(field.name())
               ? partitionStart + position(partitionNames, physical, "partition")

@@ -38,7 +38,8 @@ import scala.jdk.javaapi.CollectionConverters;
  */
 final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
 
-  private static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
+  /** The field metadata key of a column's physical name under column mapping. */
+  static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
 
   /**
    * What a scan needs to know of the snapshot it reads, as plain Java data.
@@ -59,12 +60,14 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
       boolean columnMappingById) {
 
     static State of(KernelSnapshot snapshot) {
-      String describe = "Delta table " + snapshot.tableRoot() + " at version " + snapshot.version();
       return new State(
           snapshot.tableRoot(),
           snapshot.version(),
           snapshot.schema(),
-          guard(describe, "read the schema of", () -> SparkTypes.toSpark(snapshot.schema())),
+          guard(
+              describe(snapshot.tableRoot(), snapshot.version()),
+              "read the schema of",
+              () -> SparkTypes.toSpark(snapshot.schema())),
           List.copyOf(snapshot.partitionColumns()),
           List.copyOf(snapshot.phaseLog()),
           MetadataColumns.RowTracking.of(snapshot.rowTrackingColumns()),
@@ -73,6 +76,10 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
 
     /** "Delta table X at version N", for messages. */
     String describe() {
+      return describe(tableRoot, version);
+    }
+
+    private static String describe(String tableRoot, long version) {
       return "Delta table " + tableRoot + " at version " + version;
     }
   }

@@ -99,8 +99,7 @@ enum DeltaOptions {
         continue;
       }
       DeltaOptions delta = known.get();
-      if (delta.support == Support.CHANGE_FEED
-          && (delta == READ_CHANGE_FEED || delta == READ_CHANGE_DATA)
+      if ((delta == READ_CHANGE_FEED || delta == READ_CHANGE_DATA)
           && "false".equals(option.getValue().trim().toLowerCase(Locale.ROOT))) {
         continue;
       }
