@@ -1,16 +1,12 @@
 package dev.deltaffi.spark;
 
-import dev.deltaffi.io.HadoopIo;
-import dev.deltaffi.kernel.DeletionVectors;
+import dev.deltaffi.spark.vectors.SelectedRowsVector;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BiFunction;
-import org.apache.spark.broadcast.Broadcast;
+import java.util.function.Function;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.BoundReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -24,15 +20,16 @@ import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
-import org.apache.spark.util.SerializableConfiguration;
 import scala.Function1;
 import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Runs on executors: reads the files of one partition with the Parquet read function built on the
- * driver, drops the rows deletion vectors delete, and lays each row or batch out in the logical
- * column order.
+ * driver, as rows or as columnar batches, and for each file composes three steps: drop the rows its
+ * deletion vector deletes ({@link DeletedRows}), add the {@code _metadata} column ({@link
+ * MetadataColumns}), and lay the columns out in the logical order. Batches stay batches: deleted
+ * rows are left out by a selection over the batch's vectors, not copied.
  */
 final class DeltaFfiReaderFactory implements PartitionReaderFactory {
 
@@ -42,40 +39,20 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
   private final boolean columnar;
   private final String table;
   private final DeletedRows deletedRows;
-
-  /**
-   * The deletion vectors of a scan's files (by URL-encoded path), decoded by the kernel on the
-   * executor that reads the file, through that executor's Hadoop FileSystem. {@code rowIndex} is
-   * the position of Spark's row-index column in the Parquet reader's rows.
-   */
-  record DeletedRows(
-      Broadcast<SerializableConfiguration> hadoopConf,
-      String tableRoot,
-      Map<String, DeletionVectors.Descriptor> descriptors,
-      int rowIndex)
-      implements Serializable {
-
-    /** The sorted deleted row indexes of the file, or null when it has no deletion vector. */
-    long[] of(PartitionedFile file) {
-      DeletionVectors.Descriptor descriptor = descriptors.get(file.urlEncodedPath());
-      return descriptor == null
-          ? null
-          : DeletionVectors.deletedRows(
-              new HadoopIo(hadoopConf.value().value()), tableRoot, descriptor);
-    }
-  }
-
-  /**
-   * The {@code _metadata} column: its fields and the expression building it over a row read from a
-   * file joined with that file's constants.
-   */
-  record FileMetadata(MetadataColumns fields, Expression struct) implements Serializable {}
-
   private final FileMetadata metadata;
 
   /**
+   * The {@code _metadata} column's fields and where the Parquet reader's row or batch has what they
+   * need: the row index, the materialized row tracking columns, and (for rows, which are joined
+   * with the file's constants) the end of the reader's row.
+   */
+  record FileMetadata(
+      MetadataColumns fields, int rowIndexOrdinal, int materializedStart, int readerWidth)
+      implements Serializable {}
+
+  /**
    * {@code deletedRows} is null when no file has a deletion vector, {@code metadata} when the query
-   * reads no {@code _metadata} field; only without both may reads be columnar.
+   * reads no {@code _metadata} field.
    */
   DeltaFfiReaderFactory(
       Function1<PartitionedFile, Iterator<InternalRow>> readFile,
@@ -85,10 +62,6 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
       String table,
       DeletedRows deletedRows,
       FileMetadata metadata) {
-    if (columnar && (deletedRows != null || metadata != null)) {
-      throw new IllegalArgumentException(
-          "deletion vectors and _metadata are applied to rows, not batches");
-    }
     this.readFile = readFile;
     this.outputOrdinals = outputOrdinals;
     this.readSchema = readSchema;
@@ -111,52 +84,91 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
       columns.add(new BoundReference(outputOrdinals[i], readSchema.fields()[i].dataType(), true));
     }
     if (metadata != null) {
-      columns.add(metadata.struct());
+      columns.add(
+          metadata
+              .fields()
+              .struct(
+                  metadata.rowIndexOrdinal(),
+                  metadata.materializedStart(),
+                  metadata.readerWidth()));
     }
     UnsafeProjection layout =
         UnsafeProjection.create(CollectionConverters.asScala(columns).toSeq());
-    if (metadata == null) {
-      return new FileChainReader<>(
-          (FilePartition) partition, (row, file) -> layout.apply((InternalRow) row));
-    }
-    JoinedRow joined = new JoinedRow();
     return new FileChainReader<>(
         (FilePartition) partition,
-        (row, fileConstants) -> layout.apply(joined.apply((InternalRow) row, fileConstants)));
+        file -> {
+          long[] deleted = deletedRows == null ? null : deletedRows.of(file);
+          InternalRow constants = metadata == null ? null : metadata.fields().fileConstants(file);
+          JoinedRow joined = new JoinedRow();
+          return value -> {
+            InternalRow row = (InternalRow) value;
+            if (deleted != null
+                && !DeletedRows.keeps(deleted, row.getLong(deletedRows.rowIndex()))) {
+              return null;
+            }
+            return layout.apply(constants == null ? row : joined.apply(row, constants));
+          };
+        });
   }
 
   @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
     return new FileChainReader<>(
         (FilePartition) partition,
-        (batch, fileConstants) -> {
-          ColumnarBatch read = (ColumnarBatch) batch;
-          ColumnVector[] vectors = new ColumnVector[outputOrdinals.length];
-          for (int i = 0; i < vectors.length; i++) {
-            vectors[i] = read.column(outputOrdinals[i]);
-          }
-          return new ColumnarBatch(vectors, read.numRows());
+        file -> {
+          long[] deleted = deletedRows == null ? null : deletedRows.of(file);
+          Function<ColumnarBatch, ColumnVector> metadataOf =
+              metadata == null
+                  ? null
+                  : metadata
+                      .fields()
+                      .batches(file, metadata.rowIndexOrdinal(), metadata.materializedStart());
+          return value -> {
+            ColumnarBatch read = (ColumnarBatch) value;
+            int[] survivors =
+                deleted == null
+                    ? null
+                    : DeletedRows.survivors(
+                        deleted, read.column(deletedRows.rowIndex()), read.numRows());
+            if (survivors != null && survivors.length == 0) {
+              return null;
+            }
+            ColumnVector[] vectors = new ColumnVector[readSchema.size()];
+            for (int i = 0; i < outputOrdinals.length; i++) {
+              vectors[i] = read.column(outputOrdinals[i]);
+            }
+            if (metadataOf != null) {
+              vectors[outputOrdinals.length] = metadataOf.apply(read);
+            }
+            if (survivors == null) {
+              return new ColumnarBatch(vectors, read.numRows());
+            }
+            for (int i = 0; i < vectors.length; i++) {
+              vectors[i] = new SelectedRowsVector(vectors[i], survivors);
+            }
+            return new ColumnarBatch(vectors, survivors.length);
+          };
         });
   }
 
   /**
    * Reads a partition's files one after the other. The Parquet reader yields rows or, in columnar
-   * mode, batches through the same (erased) iterator type; {@code layout} gets each with its file's
-   * {@code _metadata} constants (null when none is read).
+   * mode, batches through the same (erased) iterator type; {@code perFile} gives, for each file,
+   * what each value it yields becomes (null: nothing, e.g. a deleted row).
    */
   private final class FileChainReader<T> implements PartitionReader<T> {
     private final PartitionedFile[] files;
-    private final BiFunction<Object, InternalRow, T> layout;
+    private final Function<PartitionedFile, Function<Object, T>> perFile;
     private int nextFile;
     private PartitionedFile file;
-    private InternalRow fileConstants;
+    private Function<Object, T> transform;
     private Iterator<InternalRow> values;
-    private long[] deleted;
     private T current;
 
-    FileChainReader(FilePartition partition, BiFunction<Object, InternalRow, T> layout) {
+    FileChainReader(
+        FilePartition partition, Function<PartitionedFile, Function<Object, T>> perFile) {
       this.files = partition.files();
-      this.layout = layout;
+      this.perFile = perFile;
     }
 
     @Override
@@ -169,15 +181,11 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
               return false;
             }
             file = files[nextFile++];
-            deleted = deletedRows == null ? null : deletedRows.of(file);
-            fileConstants = metadata == null ? null : metadata.fields().fileConstants(file);
+            transform = perFile.apply(file);
             values = readFile.apply(file);
           }
-          Object value = values.next();
-          if (deleted == null
-              || Arrays.binarySearch(deleted, ((InternalRow) value).getLong(deletedRows.rowIndex()))
-                  < 0) {
-            current = layout.apply(value, fileConstants);
+          current = transform.apply(values.next());
+          if (current != null) {
             return true;
           }
         }
@@ -202,7 +210,7 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
         closeable.close();
       }
       values = null;
-      deleted = null;
+      transform = null;
     }
   }
 }

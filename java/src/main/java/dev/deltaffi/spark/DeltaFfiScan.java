@@ -1,124 +1,86 @@
 package dev.deltaffi.spark;
 
-import dev.deltaffi.kernel.DeletionVectors;
 import dev.deltaffi.kernel.ScanFileInfo;
-import dev.deltaffi.kernel.ScanPlan;
-import dev.deltaffi.kernel.ir.KernelType;
-import dev.deltaffi.plan.SparkTypes;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import org.apache.spark.paths.SparkPath;
+import java.util.OptionalLong;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.read.Batch;
-import org.apache.spark.sql.connector.read.InputPartition;
-import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.Scan;
-import org.apache.spark.sql.execution.WholeStageCodegenExec;
-import org.apache.spark.sql.execution.datasources.FileFormat$;
-import org.apache.spark.sql.execution.datasources.FilePartition;
-import org.apache.spark.sql.execution.datasources.PartitionedFile;
-import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat;
+import org.apache.spark.sql.connector.read.Statistics;
+import org.apache.spark.sql.connector.read.SupportsReportStatistics;
 import org.apache.spark.sql.internal.SQLConf;
-import org.apache.spark.sql.sources.Filter;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.SerializableConfiguration;
-import scala.Function0;
-import scala.Function1;
-import scala.collection.Iterator;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * A planned scan: the kernel's live files, read by Spark's own Parquet reader on the kernel's
- * physical schema, with partition values the kernel typed, then laid out in the logical order.
- *
- * <p>Column mapping: the Parquet files are read by physical name (the kernel's physical schema) and
- * each logical column is taken from its physical one by position, so nested structs keep their
- * physical field values under the logical names. Deletion vectors: when a file has one, the reader
- * also asks Spark's Parquet reader for each row's index in its file, and the executor drops the
- * rows the kernel-decoded vector deletes.
+ * A scan of some columns of a Delta table, as Spark's optimizer sees it: its schema, its
+ * description for EXPLAIN and its size. The kernel plans it (the snapshot to read, the live files)
+ * once, when Spark first asks for something only the plan knows; {@link DeltaFfiBatch} reads the
+ * planned files.
  */
-public final class DeltaFfiScan implements Scan, Batch {
+public final class DeltaFfiScan implements Scan, SupportsReportStatistics {
 
-  private final DeltaFfiTable.Planned planned;
-  private final StructType readSchema;
-  private final StructType dataSchema;
-  private final StructType partitionSchema;
-
-  /** Whether some live file has a deletion vector: rows are then read with their row index. */
-  private final boolean deletionVectors;
-
-  /** The {@code _metadata} fields asked for, or null. */
+  private final DeltaFfiTable table;
+  private final List<String> columns;
+  private final String predicateJson;
   private final MetadataColumns metadata;
+  private final StructType readSchema;
 
-  /** Whether the Parquet reader adds each row's index in its file (after the data columns). */
-  private final boolean rowIndex;
+  /** The table's columns the scan reads (the read schema without {@code _metadata}). */
+  private final StructType readColumns;
 
-  /** Columns read from the data files after the row index: materialized row tracking values. */
-  private final List<StructField> materialized;
-
-  /**
-   * Whether the files must be read with Spark's row-based Parquet reader: type widening changed a
-   * column from byte or short to a decimal, and the vectorized reader cannot convert those files'
-   * INT32 values (the row reader can).
-   */
-  private final boolean rowReader;
+  private DeltaFfiBatch batch;
 
   /**
-   * Whether data columns are matched by Parquet field id (column mapping {@code id} mode), with the
-   * ids the kernel's physical schema carries.
+   * A scan of the top-level {@code columns} (null: all) skipping files by the kernel predicate
+   * {@code predicateJson} (null: none), with the {@code _metadata} fields of {@code metadata}
+   * (null: none). Its schema is the analysed table's: a later version read without time travel must
+   * keep it (see {@link DeltaFfiTable#planScan}).
    */
-  private final boolean fieldIds;
-
-  /** The copy {@link #readerSession} made, kept for the scan's later calls. */
-  private SparkSession readerSession;
-
-  /** For each output column, its position in the Parquet reader's row (data, then partition). */
-  private final int[] outputOrdinals;
-
-  DeltaFfiScan(DeltaFfiTable.Planned planned, MetadataColumns metadata) {
-    this.planned = planned;
+  DeltaFfiScan(
+      DeltaFfiTable table, List<String> columns, String predicateJson, MetadataColumns metadata) {
+    this.table = table;
+    this.columns = columns;
+    this.predicateJson = predicateJson;
     this.metadata = metadata;
-    ScanPlan plan = planned.plan();
-    StructType logical = SparkTypes.toSpark(plan.logicalSchema());
-    this.readSchema = metadata == null ? logical : logical.add(metadata.field());
-    this.fieldIds = planned.snapshot().columnMappingById();
-    // Field ids only in id mode: a session may have field-id reads on (delta-spark turns them on
-    // when it reads an id-mode table), and name-mode files written before mapping have no ids.
-    this.dataSchema =
-        fieldIds
-            ? SparkTypes.withParquetFieldIds(plan.physicalSchema())
-            : SparkTypes.toSpark(plan.physicalSchema());
-    this.partitionSchema = SparkTypes.toSpark(plan.partitionSchema());
-    this.deletionVectors = plan.files().stream().anyMatch(f -> f.deletionVector() != null);
-    this.rowIndex = deletionVectors || (metadata != null && metadata.needsRowIndex());
-    this.materialized = metadata == null ? List.of() : metadata.materializedColumns();
-    this.rowReader = plan.widensSmallIntegersToDecimal();
-    this.outputOrdinals = outputOrdinals();
+    this.readColumns =
+        columns == null
+            ? table.schema()
+            : new StructType(
+                Arrays.stream(table.schema().fields())
+                    .filter(field -> columns.contains(field.name()))
+                    .toArray(StructField[]::new));
+    this.readSchema = metadata == null ? readColumns : readColumns.add(metadata.field());
+  }
+
+  /** The planned scan, planned on first use. */
+  private synchronized DeltaFfiBatch batch() {
+    if (batch == null) {
+      batch =
+          new DeltaFfiBatch(
+              table.planScan(SparkSession.active(), columns, predicateJson), metadata, readSchema);
+    }
+    return batch;
   }
 
   public String tableRoot() {
-    return planned.snapshot().tableRoot();
+    return batch().planned().snapshot().tableRoot();
   }
 
   /** The version this scan reads. */
   public long version() {
-    return planned.snapshot().version();
+    return batch().planned().snapshot().version();
   }
 
   /** The kernel phases that built the snapshot this scan was planned on. */
   public List<String> snapshotPhaseLog() {
-    return planned.snapshot().phaseLog();
+    return batch().planned().snapshot().phaseLog();
   }
 
   /** The kernel phases of the scan planning. */
   public List<String> scanPhaseLog() {
-    return planned.plan().phaseLog();
+    return batch().planned().plan().phaseLog();
   }
 
   @Override
@@ -128,249 +90,55 @@ public final class DeltaFfiScan implements Scan, Batch {
 
   @Override
   public String description() {
+    DeltaFfiTable.Planned planned = batch().planned();
+    int kept = planned.plan().files().size();
     return "DeltaFfiScan "
         + planned.snapshot().describe()
         + " columns="
         + List.of(readSchema.fieldNames())
         + " files selected by kernel: "
-        + planned.plan().files().size()
+        + kept
         + planned.plan().totalFiles().stream()
-            .mapToObj(
-                total ->
-                    " of " + total + " (pruned " + (total - planned.plan().files().size()) + ")")
+            .mapToObj(total -> " of " + total + " (pruned " + (total - kept) + ")")
             .findFirst()
             .orElse("")
         + " kernelPredicate="
-        + (planned.predicateJson() == null ? "none" : planned.predicateJson());
+        + (predicateJson == null ? "none" : predicateJson);
+  }
+
+  /**
+   * The bytes the scan reads, as Spark's own file scans estimate them: the selected files' size,
+   * scaled by the share of the row width the read columns take. Without this Spark would assume the
+   * table is huge and never broadcast it in a join.
+   */
+  @Override
+  public Statistics estimateStatistics() {
+    DeltaFfiBatch planned = batch();
+    long fileBytes = planned.planned().plan().files().stream().mapToLong(ScanFileInfo::size).sum();
+    double share = (double) readColumns.defaultSize() / Math.max(1, table.schema().defaultSize());
+    long size =
+        (long)
+            Math.max(1, SQLConf.get().fileCompressionFactor() * Math.min(1.0, share) * fileBytes);
+    return new Statistics() {
+      @Override
+      public OptionalLong sizeInBytes() {
+        return OptionalLong.of(size);
+      }
+
+      @Override
+      public OptionalLong numRows() {
+        return OptionalLong.empty();
+      }
+    };
   }
 
   @Override
   public Batch toBatch() {
-    return this;
+    return batch();
   }
 
   @Override
   public ColumnarSupportMode columnarSupportMode() {
-    return columnar(readerSession())
-        ? ColumnarSupportMode.SUPPORTED
-        : ColumnarSupportMode.UNSUPPORTED;
-  }
-
-  /** Splits the live files into byte ranges and packs them into partitions, as Spark's FileScan. */
-  @Override
-  public InputPartition[] planInputPartitions() {
-    SparkSession spark = SparkSession.active();
-    List<ScanFileInfo> files = planned.plan().files();
-    long openCost = SQLConf.get().filesOpenCostInBytes();
-    long totalBytes = files.stream().mapToLong(f -> f.size() + openCost).sum();
-    long maxSplitBytes = FilePartition.maxSplitBytes(spark, (Function0<Object>) () -> totalBytes);
-    List<PartitionedFile> splits = new ArrayList<>();
-    for (ScanFileInfo file : files) {
-      for (long start = 0; start < file.size(); start += maxSplitBytes) {
-        splits.add(split(file, start, Math.min(maxSplitBytes, file.size() - start)));
-      }
-    }
-    splits.sort(Comparator.comparingLong(PartitionedFile::length).reversed());
-    return CollectionConverters.asJava(
-            FilePartition.getFilePartitions(
-                spark, CollectionConverters.asScala(splits).toSeq(), maxSplitBytes))
-        .toArray(new InputPartition[0]);
-  }
-
-  @Override
-  public PartitionReaderFactory createReaderFactory() {
-    SparkSession spark = readerSession();
-    boolean columnar = columnar(spark);
-    Function1<PartitionedFile, Iterator<InternalRow>> readFile =
-        new ParquetFileFormat()
-            .buildReaderWithPartitionValues(
-                spark,
-                dataSchema,
-                partitionSchema,
-                requiredSchema(),
-                CollectionConverters.asScala(List.<Filter>of()).toSeq(),
-                scala.collection.immutable.Map$.MODULE$.from(
-                    CollectionConverters.asScala(
-                        Map.of(
-                            FileFormat$.MODULE$.OPTION_RETURNING_BATCH(),
-                            Boolean.toString(columnar)))),
-                spark.sessionState().newHadoopConf());
-    int materializedStart = dataSchema.size() + (rowIndex ? 1 : 0);
-    int readerWidth = materializedStart + materialized.size() + partitionSchema.size();
-    return new DeltaFfiReaderFactory(
-        readFile,
-        outputOrdinals,
-        readSchema,
-        columnar,
-        planned.snapshot().describe(),
-        deletedRows(spark),
-        metadata == null
-            ? null
-            : new DeltaFfiReaderFactory.FileMetadata(
-                metadata, metadata.struct(dataSchema.size(), materializedStart, readerWidth)));
-  }
-
-  /**
-   * The schema asked of the Parquet reader: the physical data columns; when deletion vectors are to
-   * be applied or {@code _metadata} needs row indexes, Spark's temporary row-index column (filled
-   * by Spark's Parquet reader); then the materialized row tracking columns {@code _metadata} needs.
-   */
-  private StructType requiredSchema() {
-    List<StructField> fields = new ArrayList<>(List.of(dataSchema.fields()));
-    if (rowIndex) {
-      fields.add(
-          new StructField(
-              ParquetFileFormat.ROW_INDEX_TEMPORARY_COLUMN_NAME(),
-              DataTypes.LongType,
-              true,
-              org.apache.spark.sql.types.Metadata.empty()));
-    }
-    fields.addAll(materialized);
-    return new StructType(fields.toArray(new StructField[0]));
-  }
-
-  /** What executors need to drop deleted rows; null when no file has a deletion vector. */
-  private DeltaFfiReaderFactory.DeletedRows deletedRows(SparkSession spark) {
-    if (!deletionVectors) {
-      return null;
-    }
-    HashMap<String, DeletionVectors.Descriptor> descriptors = new HashMap<>();
-    for (ScanFileInfo file : planned.plan().files()) {
-      if (file.deletionVector() != null) {
-        descriptors.put(
-            SparkPath.fromUrlString(file.location()).urlEncoded(), file.deletionVector());
-      }
-    }
-    return new DeltaFfiReaderFactory.DeletedRows(
-        SerializableConfiguration.broadcast(
-            spark.sparkContext(), spark.sessionState().newHadoopConf()),
-        planned.snapshot().tableRoot(),
-        descriptors,
-        dataSchema.size());
-  }
-
-  /** A byte range of a file, carrying its row tracking values for {@code _metadata}. */
-  private PartitionedFile split(ScanFileInfo file, long start, long length) {
-    Map<String, Object> rowTracking = new HashMap<>();
-    if (file.baseRowId() != null) {
-      rowTracking.put(MetadataColumns.BASE_ROW_ID, file.baseRowId());
-    }
-    if (file.defaultRowCommitVersion() != null) {
-      rowTracking.put(MetadataColumns.DEFAULT_ROW_COMMIT_VERSION, file.defaultRowCommitVersion());
-    }
-    return new PartitionedFile(
-        file.partitionValues(),
-        SparkPath.fromUrlString(file.location()),
-        start,
-        length,
-        new String[0],
-        file.modificationTime(),
-        file.size(),
-        scala.collection.immutable.Map$.MODULE$.from(CollectionConverters.asScala(rowTracking)));
-  }
-
-  /**
-   * Columnar batches when Spark's vectorized reader can produce them for every column, under the
-   * same conditions Spark's own Parquet scan uses, when no file has a deletion vector (deleted rows
-   * are dropped row by row) and no {@code _metadata} field is read (it is added to rows).
-   */
-  private boolean columnar(SparkSession spark) {
-    StructType resultSchema = concat(dataSchema, partitionSchema);
-    SQLConf conf = SQLConf.get();
-    return !deletionVectors
-        && metadata == null
-        && new ParquetFileFormat().supportBatch(spark, resultSchema)
-        && conf.wholeStageEnabled()
-        && !WholeStageCodegenExec.isTooManyFields(conf, resultSchema);
-  }
-
-  /**
-   * The session whose settings Spark's Parquet reader is built with: the active one, or a copy of
-   * it that reads rows instead of batches ({@link #rowReader}) or matches columns by field id
-   * ({@link #fieldIds}; a file without field ids then fails instead of reading NULLs).
-   */
-  private SparkSession readerSession() {
-    SparkSession spark = SparkSession.active();
-    if (!rowReader && !fieldIds) {
-      return spark;
-    }
-    if (readerSession == null) {
-      readerSession = readerSessionOf(spark);
-    }
-    return readerSession;
-  }
-
-  /**
-   * A new session with the active one's settings and this scan's reader flags; the user's session
-   * is never changed.
-   */
-  private SparkSession readerSessionOf(SparkSession spark) {
-    org.apache.spark.sql.classic.SparkSession active =
-        (org.apache.spark.sql.classic.SparkSession) spark;
-    org.apache.spark.sql.classic.SparkSession session = active.newSession();
-    SQLConf conf = session.sessionState().conf();
-    active
-        .sessionState()
-        .conf()
-        .getAllConfs()
-        .foreach(
-            entry -> {
-              conf.setConfString(entry._1(), entry._2());
-              return null;
-            });
-    if (rowReader) {
-      conf.setConfString(SQLConf.PARQUET_VECTORIZED_READER_ENABLED().key(), "false");
-    }
-    if (fieldIds) {
-      conf.setConfString(SQLConf.PARQUET_FIELD_ID_READ_ENABLED().key(), "true");
-    }
-    return session;
-  }
-
-  /**
-   * Maps each logical output column to the reader's row (physical data columns, the row index and
-   * materialized row tracking columns when read, then partition columns). A logical column is found
-   * by its physical name: the field metadata {@code delta.columnMapping.physicalName} under column
-   * mapping, else its own name. Partition columns come from the kernel-typed partition values.
-   */
-  private int[] outputOrdinals() {
-    List<String> dataNames = List.of(dataSchema.fieldNames());
-    List<String> partitionNames = List.of(partitionSchema.fieldNames());
-    int partitionStart = dataNames.size() + (rowIndex ? 1 : 0) + materialized.size();
-    List<KernelType.Field> logical = planned.plan().logicalSchema().fields();
-    int[] ordinals = new int[logical.size()];
-    for (int i = 0; i < ordinals.length; i++) {
-      KernelType.Field field = logical.get(i);
-      String physical =
-          field.metadata().getOrDefault(DeltaFfiTable.PHYSICAL_NAME_KEY, field.name());
-      ordinals[i] =
-          planned.snapshot().partitionColumns().contains(field.name())
-              ? partitionStart + position(partitionNames, physical, "partition")
-              : position(dataNames, physical, "physical");
-    }
-    return ordinals;
-  }
-
-  private int position(List<String> names, String name, String kind) {
-    int position = names.indexOf(name);
-    if (position < 0) {
-      throw new IllegalStateException(
-          "The kernel's scan of "
-              + planned.snapshot().describe()
-              + " has no "
-              + kind
-              + " column '"
-              + name
-              + "' (it has "
-              + names
-              + ")");
-    }
-    return position;
-  }
-
-  private static StructType concat(StructType a, StructType b) {
-    List<StructField> fields = new ArrayList<>(List.of(a.fields()));
-    fields.addAll(List.of(b.fields()));
-    return new StructType(fields.toArray(new StructField[0]));
+    return batch().columnar() ? ColumnarSupportMode.SUPPORTED : ColumnarSupportMode.UNSUPPORTED;
   }
 }

@@ -3,7 +3,6 @@ package dev.deltaffi.spark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.expressions.filter.Predicate;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
@@ -12,8 +11,8 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Builds a scan of the columns Spark needs. The kernel plans it: the live files and the logical and
- * physical read schemas come from the kernel's scan, never from Java.
+ * Builds a scan of the columns Spark needs. The kernel plans it when Spark first needs the plan:
+ * the live files and the physical read schema come from the kernel's scan, never from Java.
  *
  * <p>Filters Spark pushes that translate to kernel predicates (see {@link KernelPredicates}) go to
  * the kernel's scan for partition pruning and statistics-based file skipping. Skipping is
@@ -84,8 +83,6 @@ final class DeltaFfiScanBuilder
 
   @Override
   public Scan build() {
-    DeltaFfiTable.Planned planned =
-        table.planScan(SparkSession.active(), columns, KernelPredicates.and(pushedJson));
-    return new DeltaFfiScan(planned, metadata);
+    return new DeltaFfiScan(table, columns, KernelPredicates.and(pushedJson), metadata);
   }
 }

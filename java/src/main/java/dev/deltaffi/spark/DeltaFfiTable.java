@@ -200,11 +200,8 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     return new DeltaFfiScanBuilder(this);
   }
 
-  /**
-   * A scan plan, the snapshot it was planned on, and the kernel predicate (JSON, null: none) it was
-   * planned with.
-   */
-  record Planned(ScanPlan plan, State snapshot, String predicateJson) {}
+  /** A scan plan and the snapshot it was planned on. */
+  record Planned(ScanPlan plan, State snapshot) {}
 
   /**
    * Plans a scan of the given top-level columns through the kernel, skipping files by the kernel
@@ -225,7 +222,7 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
               state.describe(),
               "plan a scan of",
               () -> current.planScan(engine, columns, predicateJson));
-      return new Planned(plan, state, predicateJson);
+      return new Planned(plan, state);
     } finally {
       if (analysedSnapshot != null) {
         analysedSnapshot.close();

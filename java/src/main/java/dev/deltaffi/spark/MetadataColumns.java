@@ -1,10 +1,13 @@
 package dev.deltaffi.spark;
 
+import dev.deltaffi.spark.vectors.StructVector;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Add;
 import org.apache.spark.sql.catalyst.expressions.BoundReference;
@@ -17,11 +20,16 @@ import org.apache.spark.sql.connector.catalog.MetadataColumn;
 import org.apache.spark.sql.execution.datasources.FileFormat$;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.execution.datasources.parquet.ParquetFileFormat$;
+import org.apache.spark.sql.execution.vectorized.ColumnVectorUtils;
+import org.apache.spark.sql.execution.vectorized.ConstantColumnVector;
+import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
@@ -187,6 +195,81 @@ final class MetadataColumns implements Serializable {
       children.add(value);
     }
     return new CreateNamedStruct(CollectionConverters.asScala(children).toSeq());
+  }
+
+  /**
+   * The {@code _metadata} column of each batch read from {@code file}: the file's constants as
+   * constant vectors, the row index from the batch's row-index vector at {@code rowIndexOrdinal},
+   * and row ids and commit versions from the batch's {@link #materializedColumns} (from {@code
+   * materializedStart}), else the file's base row id + row index or default commit version.
+   */
+  Function<ColumnarBatch, ColumnVector> batches(
+      PartitionedFile file, int rowIndexOrdinal, int materializedStart) {
+    InternalRow constantValues = fileConstants(file);
+    StructField[] fields = requested.fields();
+    ColumnVector[] vectors = new ColumnVector[fields.length];
+    List<Consumer<ColumnarBatch>> perBatch = new ArrayList<>();
+    int materialized = materializedStart;
+    for (int i = 0; i < fields.length; i++) {
+      String name = fields[i].name();
+      int field = i;
+      if (name.equals(ROW_INDEX)) {
+        perBatch.add(batch -> vectors[field] = batch.column(rowIndexOrdinal));
+      } else if (name.equals(ROW_ID) || name.equals(ROW_COMMIT_VERSION)) {
+        boolean rowId = name.equals(ROW_ID);
+        int fallbackOrdinal = constants.indexOf(rowId ? BASE_ROW_ID : DEFAULT_ROW_COMMIT_VERSION);
+        Long fallback =
+            constantValues.isNullAt(fallbackOrdinal)
+                ? null
+                : constantValues.getLong(fallbackOrdinal);
+        int materializedOrdinal = materialized++;
+        CoalescedLongs values = new CoalescedLongs();
+        perBatch.add(
+            batch ->
+                vectors[field] =
+                    values.fill(
+                        batch.numRows(),
+                        batch.column(materializedOrdinal),
+                        fallback,
+                        rowId ? batch.column(rowIndexOrdinal) : null));
+      } else {
+        ConstantColumnVector constant = new ConstantColumnVector(1, fieldType(name));
+        ColumnVectorUtils.populate(constant, constantValues, constants.indexOf(name));
+        vectors[field] = constant;
+      }
+    }
+    return batch -> {
+      perBatch.forEach(fill -> fill.accept(batch));
+      return new StructVector(requested, vectors);
+    };
+  }
+
+  /**
+   * A long vector reused across a file's batches: each row's materialized value, else a fallback
+   * (plus the row's index for row ids; NULL when there is no fallback).
+   */
+  private static final class CoalescedLongs {
+    private OnHeapColumnVector vector;
+    private int capacity;
+
+    ColumnVector fill(int rows, ColumnVector materialized, Long fallback, ColumnVector rowIndex) {
+      if (vector == null || capacity < rows) {
+        capacity = Math.max(rows, 1);
+        vector = new OnHeapColumnVector(capacity, DataTypes.LongType);
+      } else {
+        vector.reset();
+      }
+      for (int row = 0; row < rows; row++) {
+        if (!materialized.isNullAt(row)) {
+          vector.putLong(row, materialized.getLong(row));
+        } else if (fallback == null) {
+          vector.putNull(row);
+        } else {
+          vector.putLong(row, fallback + (rowIndex == null ? 0 : rowIndex.getLong(row)));
+        }
+      }
+      return vector;
+    }
   }
 
   private boolean asks(String name) {
