@@ -130,9 +130,9 @@ fn throw(env: &mut Env, failure: Failure) {
         Failure::JavaPending => Ok(()),
         Failure::Kernel { error, context } => {
             let message = if context.is_empty() {
-                error.to_string()
+                user_message(&error)
             } else {
-                format!("{context}: {error}")
+                format!("{context}: {}", user_message(&error))
             };
             match java_cause(&error) {
                 Some(cause) => throw_with_cause(env, exception_class(&error), &message, cause),
@@ -144,6 +144,16 @@ fn throw(env: &mut Env, failure: Failure) {
             JNIString::from(message),
         ),
     };
+}
+
+/// The kernel's account of an error without its internal category: the exception class already
+/// says what kind it is, so "Generic error: " and the like would only be noise.
+fn user_message(error: &KernelError) -> String {
+    match error.without_backtrace() {
+        KernelError::GenericError { source } => source.to_string(),
+        KernelError::Generic(message) => message.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Throws a new `class(message, cause)`.
@@ -199,7 +209,7 @@ pub fn entry<'local, T: Default>(
 mod tests {
     use delta_kernel::KernelError as E;
 
-    use super::exception_class;
+    use super::{exception_class, user_message};
     use crate::machine::history::{Commit, TimestampOutOfRange};
     use crate::machine::snapshot::VersionOutOfRange;
 
@@ -248,5 +258,28 @@ mod tests {
             let mapped = exception_class(&error).to_str().to_string();
             assert_eq!(mapped, format!("dev/deltaffi/kernel/{class}"), "{error}");
         }
+    }
+
+    /// Messages keep the kernel's account, not its internal category.
+    #[test]
+    fn messages_drop_the_kernels_category() {
+        let out_of_range = E::generic_err(VersionOutOfRange {
+            requested: 9,
+            latest: 3,
+        });
+        assert!(out_of_range.to_string().starts_with("Generic error: "));
+        assert_eq!(
+            user_message(&out_of_range),
+            VersionOutOfRange {
+                requested: 9,
+                latest: 3
+            }
+            .to_string()
+        );
+        assert_eq!(user_message(&E::generic("plain words")), "plain words");
+        assert_eq!(
+            user_message(&E::MissingVersion(4)),
+            E::MissingVersion(4).to_string()
+        );
     }
 }

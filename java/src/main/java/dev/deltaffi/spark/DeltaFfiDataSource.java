@@ -1,10 +1,16 @@
 package dev.deltaffi.spark;
 
 import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SQLContext;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableProvider;
 import org.apache.spark.sql.connector.expressions.Transform;
+import org.apache.spark.sql.sources.BaseRelation;
+import org.apache.spark.sql.sources.CreatableRelationProvider;
 import org.apache.spark.sql.sources.DataSourceRegister;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
@@ -15,7 +21,8 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * <p>Spark creates one provider per {@code load()} and asks it for the schema, the partitioning and
  * then the table; the provider loads the kernel snapshot once and hands it to the table.
  */
-public final class DeltaFfiDataSource implements TableProvider, DataSourceRegister {
+public final class DeltaFfiDataSource
+    implements TableProvider, DataSourceRegister, CreatableRelationProvider {
 
   public static final String SHORT_NAME = "delta-ffi";
 
@@ -48,11 +55,52 @@ public final class DeltaFfiDataSource implements TableProvider, DataSourceRegist
     return false;
   }
 
+  /**
+   * A write to a Delta table that exists: Spark found the table not writable and falls back to
+   * this. delta-ffi never writes.
+   */
+  @Override
+  public BaseRelation createRelation(
+      SQLContext sqlContext,
+      SaveMode mode,
+      scala.collection.immutable.Map<String, String> parameters,
+      Dataset<Row> data) {
+    throw DeltaFfiErrors.<RuntimeException>undeclared(
+        DeltaFfiErrors.readOnly(parameters.getOrElse("path", () -> "a table")));
+  }
+
   private synchronized DeltaFfiTable table(Map<String, String> options) {
-    ReadOptions read = ReadOptions.parse(options);
-    if (loaded == null || !loaded.readOptions().equals(read)) {
-      loaded = DeltaFfiTable.load(SparkSession.active(), read);
+    try {
+      return DeltaFfiErrors.asSparkErrors(
+          () -> {
+            ReadOptions read = ReadOptions.parse(options);
+            if (loaded == null || !loaded.readOptions().equals(read)) {
+              loaded = DeltaFfiTable.load(SparkSession.active(), read);
+            }
+            return loaded;
+          });
+    } catch (Throwable e) {
+      if (calledByWriter()) {
+        // Spark's DataFrameWriter loads the table before it asks whether it can write: a write
+        // to a new path must not fail as a missing table.
+        throw DeltaFfiErrors.<RuntimeException>undeclared(
+            DeltaFfiErrors.readOnly(options.getOrDefault("path", "a table")));
+      }
+      throw e;
     }
-    return loaded;
+  }
+
+  /**
+   * Whether Spark asks for the table to write it: the TableProvider API does not say, so the
+   * caller's frames do (only looked at when loading failed).
+   */
+  private static boolean calledByWriter() {
+    return StackWalker.getInstance()
+        .walk(
+            frames ->
+                frames.anyMatch(
+                    frame ->
+                        frame.getClassName().startsWith("org.apache.spark.sql.")
+                            && frame.getClassName().contains("DataFrameWriter")));
   }
 }

@@ -57,9 +57,10 @@ public final class DeltaFfiScan implements Scan, SupportsReportStatistics {
   /** The planned scan, planned on first use. */
   private synchronized DeltaFfiBatch batch() {
     if (batch == null) {
-      batch =
-          new DeltaFfiBatch(
-              table.planScan(SparkSession.active(), columns, predicateJson), metadata, readSchema);
+      DeltaFfiTable.Planned planned =
+          DeltaFfiErrors.asSparkErrors(
+              () -> table.planScan(SparkSession.active(), columns, predicateJson));
+      batch = new DeltaFfiBatch(planned, metadata, readSchema);
     }
     return batch;
   }

@@ -4,13 +4,19 @@ import dev.deltaffi.kernel.DeltaKernelException;
 import dev.deltaffi.kernel.KernelEngine;
 import dev.deltaffi.kernel.KernelSnapshot;
 import dev.deltaffi.kernel.ScanPlan;
+import dev.deltaffi.kernel.TableNotFoundException;
 import dev.deltaffi.kernel.ir.KernelType;
 import dev.deltaffi.plan.SparkTypes;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.catalog.MetadataColumn;
 import org.apache.spark.sql.connector.catalog.SupportsMetadataColumns;
@@ -98,19 +104,58 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     KernelSnapshot snapshot;
     try {
       snapshot = loadSnapshot(spark, options);
+    } catch (TableNotFoundException e) {
+      Optional<String> reason = whyNotADeltaTable(spark, options.tableUri());
+      if (reason.isPresent()) {
+        throw DeltaFfiErrors.<RuntimeException>undeclared(
+            DeltaFfiErrors.notADeltaTable(options.tableUri(), reason.get(), e));
+      }
+      throw e;
     } catch (DeltaKernelException e) {
       if (options.timestampMillis().isEmpty()) {
         throw e;
       }
       // Name the timestamp as the user wrote it, beside the kernel's account of the range.
       throw new DeltaTableReadException(
-          "Cannot load " + options.describe() + ": " + e.getMessage(), e);
+          DeltaFfiErrors.conditionOf(e),
+          "Cannot load " + options.describe() + ": " + e.getMessage(),
+          e);
     }
     try {
       return new DeltaFfiTable(options, snapshot);
     } catch (RuntimeException e) {
       snapshot.close();
       throw e;
+    }
+  }
+
+  /**
+   * Why a location the kernel found no table at is not a Delta table, in the user's terms; empty
+   * when it looks like one (the kernel's own error then says what is wrong with its log).
+   */
+  private static Optional<String> whyNotADeltaTable(SparkSession spark, String tableUri) {
+    try {
+      Path root = new Path(tableUri);
+      FileSystem fs = root.getFileSystem(spark.sessionState().newHadoopConf());
+      if (!fs.exists(root)) {
+        return Optional.of("the path does not exist");
+      }
+      if (!fs.getFileStatus(root).isDirectory()) {
+        return Optional.of("it is a file, not a table directory");
+      }
+      Path log = new Path(root, "_delta_log");
+      if (!fs.exists(log)) {
+        return Optional.of("it has no _delta_log directory");
+      }
+      boolean hasVersions =
+          Arrays.stream(fs.listStatus(log))
+              .map(status -> status.getPath().getName())
+              .anyMatch(name -> name.matches("\\d{20}\\.(json|checkpoint.*\\.parquet)"));
+      return hasVersions
+          ? Optional.empty()
+          : Optional.of("its _delta_log has no commit or checkpoint");
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 
@@ -286,6 +331,7 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     }
     if (!problems.isEmpty()) {
       throw new DeltaTableReadException(
+          "DELTA_FFI_SCHEMA_CHANGED",
           "The schema of Delta table "
               + analysed.tableRoot()
               + " changed since the DataFrame was created at version "
@@ -330,7 +376,7 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
       throw e;
     } catch (Exception e) {
       throw new DeltaTableReadException(
-          "Cannot " + action + " " + table + ": " + e.getMessage(), e);
+          "DELTA_FFI_READ_FAILED", "Cannot " + action + " " + table + ": " + e.getMessage(), e);
     }
   }
 }

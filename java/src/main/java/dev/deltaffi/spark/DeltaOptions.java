@@ -88,6 +88,13 @@ enum DeltaOptions {
     return Arrays.stream(values()).filter(o -> o.key.equalsIgnoreCase(key)).findFirst();
   }
 
+  /** A Delta option delta-ffi does not honour: refused, never ignored. */
+  static final class UnsupportedOptionException extends UnsupportedOperationException {
+    UnsupportedOptionException(String message) {
+      super(message);
+    }
+  }
+
   /**
    * Fails, naming the option, when {@code options} hold a Delta option that delta-ffi does not
    * honour. {@code readChangeFeed=false} asks for a plain read, which is what delta-ffi does.
@@ -103,7 +110,7 @@ enum DeltaOptions {
           && "false".equals(option.getValue().trim().toLowerCase(Locale.ROOT))) {
         continue;
       }
-      throw new UnsupportedOperationException(
+      throw new UnsupportedOptionException(
           "Cannot read Delta table "
               + table
               + " with option '"

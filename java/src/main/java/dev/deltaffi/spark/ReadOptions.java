@@ -43,6 +43,17 @@ record ReadOptions(
   /** delta-spark's path syntax: {@code ...@v123}. */
   private static final Pattern VERSION_IN_PATH = Pattern.compile("(.*)@[vV](\\d+)$");
 
+  /** An option whose value cannot be read, or options that contradict each other. */
+  static final class InvalidOptionException extends IllegalArgumentException {
+    InvalidOptionException(String message) {
+      super(message);
+    }
+
+    InvalidOptionException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /** delta-spark's path syntax: {@code ...@yyyyMMddHHmmssSSS}. */
   private static final Pattern TIMESTAMP_IN_PATH = Pattern.compile("(.*)@(\\d{17})$");
 
@@ -55,7 +66,7 @@ record ReadOptions(
     CaseInsensitiveStringMap opts = new CaseInsensitiveStringMap(options);
     String path = opts.get(PATH);
     if (path == null || path.isBlank()) {
-      throw new IllegalArgumentException(
+      throw new InvalidOptionException(
           "delta-ffi needs the table location: use load(path) or option(\"path\", ...)");
     }
     DeltaOptions.refuseUnsupported(opts, path);
@@ -68,7 +79,7 @@ record ReadOptions(
     boolean timestampInPath = !versionInPath && timestamp.matches() && !exists.test(path);
     if (versionInPath || timestampInPath) {
       if (versionText != null || timestampText != null) {
-        throw new IllegalArgumentException(
+        throw new InvalidOptionException(
             "Cannot time travel to Delta table "
                 + path
                 + " both by its path and by the option "
@@ -83,7 +94,7 @@ record ReadOptions(
       }
     }
     if (versionText != null && timestampText != null) {
-      throw new IllegalArgumentException(
+      throw new InvalidOptionException(
           "Cannot time travel to Delta table "
               + path
               + " by both versionAsOf and timestampAsOf: give only one");
@@ -125,7 +136,7 @@ record ReadOptions(
     } catch (NumberFormatException e) {
       // Falls through to the error below.
     }
-    throw new IllegalArgumentException(
+    throw new InvalidOptionException(
         "Invalid versionAsOf '"
             + value
             + "' for Delta table "
@@ -143,7 +154,7 @@ record ReadOptions(
             UTF8String.fromString(value.trim()),
             DateTimeUtils.getZoneId(SQLConf.get().sessionLocalTimeZone()));
     if (micros.isEmpty()) {
-      throw new IllegalArgumentException(
+      throw new InvalidOptionException(
           "Invalid timestampAsOf '"
               + value
               + "' for Delta table "
@@ -163,7 +174,7 @@ record ReadOptions(
     try {
       return format.parse(value).getTime();
     } catch (ParseException e) {
-      throw new IllegalArgumentException(
+      throw new InvalidOptionException(
           "Invalid timestamp '" + value + "' in " + path + ": expected yyyyMMddHHmmssSSS", e);
     }
   }
