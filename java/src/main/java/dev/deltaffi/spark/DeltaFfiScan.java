@@ -134,11 +134,10 @@ public final class DeltaFfiScan implements Scan, Batch {
         + List.of(readSchema.fieldNames())
         + " files selected by kernel: "
         + planned.plan().files().size()
-        + planned.plan().totalFiles().stream()
-            .mapToObj(
-                total ->
-                    " of " + total + " (pruned " + (total - planned.plan().files().size()) + ")")
-            .findFirst()
+        + planned
+            .plan()
+            .kernelCounts()
+            .map(c -> " of " + c.seen() + " seen (pruned " + c.pruned() + ")")
             .orElse("")
         + " kernelPredicate="
         + (planned.predicateJson() == null ? "none" : planned.predicateJson());
