@@ -3,6 +3,7 @@
 //! wrapper over one call into the core modules.
 
 mod bridge;
+pub mod logging;
 pub mod machine;
 mod panics;
 mod results;
@@ -398,17 +399,25 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_takeScanFiles<'loca
     })
 }
 
-/// How many live files a scan's table has before pruning; -1 when not counted (the live files
-/// were found by a Spark job).
+/// The kernel's counts of an in-process scan's replay: `add` actions seen, files kept, `add`
+/// actions pruned by the predicate; null when the live files came from a Spark job (the kernel
+/// reports no metrics for a metadata plan it does not run).
 #[no_mangle]
-pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_scanTotalFiles<'local>(
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_scanFileCounts<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
-) -> jlong {
-    entry(&mut env, |_| match handles::get(handle)?.as_ref() {
-        Handle::Scan { total_files, .. } => {
-            Ok(total_files.map_or(-1, |n| jlong::try_from(n).unwrap_or(jlong::MAX)))
+) -> JLongArray<'local> {
+    entry(&mut env, |env| match handles::get(handle)?.as_ref() {
+        Handle::Scan { counts, .. } => {
+            let Some(counts) = counts else {
+                return Ok(JLongArray::null());
+            };
+            let values = [counts.seen, counts.kept, counts.pruned]
+                .map(|n| jlong::try_from(n).unwrap_or(jlong::MAX));
+            let array = env.new_long_array(values.len())?;
+            array.set_region(env, 0, &values)?;
+            Ok(array)
         }
         _ => Err(Failure::Usage(format!("handle {handle} is not a scan"))),
     })
@@ -527,6 +536,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_deletedRows<'local>
         let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
         let rows = machine::deletion_vector::deleted_rows(engine.as_ref(), &table_root, descriptor)
             .map_err(|e| Failure::from(e).in_context(&context))?;
+        tracing::debug!("decoded {context}: {} deleted rows", rows.len());
         let rows: Vec<i64> = rows
             .iter()
             .map(|&row| i64::try_from(row))
@@ -581,4 +591,59 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_liveHandles<'local>
     _class: JClass<'local>,
 ) -> jlong {
     entry(&mut env, |_| Ok(handles::live_count()))
+}
+
+/// Sets the levels (ranks, see `logging::rank`) of the Java loggers `dev.deltaffi.kernel` and
+/// `dev.deltaffi.native`; the first call also makes `NativeLog.log` the sink of the library's
+/// events.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_setLogLevels<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    kernel: jint,
+    native: jint,
+) {
+    entry(&mut env, |env| {
+        let rank = |level: jint| u8::try_from(level.clamp(0, 5)).unwrap_or(0);
+        logging::set_levels(rank(kernel), rank(native));
+        bridge::jvm_log::register(env)?;
+        Ok(())
+    })
+}
+
+/// This library's version and the kernel's, for the line Java logs when it loads the library.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeLibrary_version<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> JString<'local> {
+    entry(&mut env, |env| {
+        Ok(env.new_string(format!(
+            "delta-ffi {} (delta_kernel {KERNEL_VERSION})",
+            env!("CARGO_PKG_VERSION")
+        ))?)
+    })
+}
+
+/// The kernel version `rust/Cargo.toml` pins (`delta_kernel = "=..."`).
+const KERNEL_VERSION: &str = "0.30.1";
+
+/// A snapshot's log segment: {checkpoint version or -1, commit files after it}.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_logShape<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JLongArray<'local> {
+    entry(&mut env, |env| {
+        let snapshot = snapshot_of(handle)?;
+        let (checkpoint, commits) = machine::snapshot::log_shape(&snapshot);
+        let values = [
+            checkpoint.map_or(-1, |v| jlong::try_from(v).unwrap_or(jlong::MAX)),
+            jlong::try_from(commits).unwrap_or(jlong::MAX),
+        ];
+        let array = env.new_long_array(values.len())?;
+        array.set_region(env, 0, &values)?;
+        Ok(array)
+    })
 }

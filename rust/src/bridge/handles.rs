@@ -11,7 +11,7 @@ use once_cell::sync::Lazy;
 use parking_lot::Mutex;
 
 use super::Failure;
-use crate::machine::scan::{PlannedScan, ScanFiles};
+use crate::machine::scan::{FileCounts, PlannedScan, ScanFiles};
 use crate::machine::{Machine, Phase};
 
 /// What a handle owns.
@@ -31,8 +31,8 @@ pub enum Handle {
         files: Mutex<Option<ScanFiles>>,
         /// The partition columns as the live files' `partitionValues_parsed` types them.
         partition_schema: delta_kernel::schema::SchemaRef,
-        /// The live files before pruning, when counted (in-process scans).
-        total_files: Option<u64>,
+        /// The kernel's counts of its replay, when it ran in process.
+        counts: Option<FileCounts>,
         log: Vec<String>,
     },
 }
@@ -74,9 +74,8 @@ impl IntoHandle for SnapshotRef {
 
 impl IntoHandle for PlannedScan {
     fn into_handle(self, log: Vec<String>) -> Handle {
-        let total_files = self.total_files();
         Handle::Scan {
-            total_files,
+            counts: self.counts,
             scan: self.scan,
             files: Mutex::new(self.files),
             partition_schema: self.partition_schema,

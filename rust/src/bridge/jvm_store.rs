@@ -134,6 +134,7 @@ impl HadoopStore {
     }
 
     fn status(&self, url: &str) -> object_store::Result<Status> {
+        tracing::debug!("status of {url}");
         let values = self.with_java(url, |env, io| {
             let url = env.new_string(url)?;
             let array = env
@@ -159,6 +160,7 @@ impl HadoopStore {
         let start = i64::try_from(range.start).map_err(|_| generic("offset too large"))?;
         let length =
             i64::try_from(range.end - range.start).map_err(|_| generic("range too large"))?;
+        tracing::debug!("read {url} bytes {start}..{}", range.end);
         let bytes = self.with_java(url, |env, io| {
             let url = env.new_string(url)?;
             let array = env
@@ -212,6 +214,7 @@ impl HadoopStore {
             }
             Ok((strings, sizes, times))
         })?;
+        tracing::debug!("listed {directory}: {} files", names.len());
         names
             .into_iter()
             .zip(sizes)

@@ -2,6 +2,7 @@
 //! errors turned into typed Java exceptions), and the table of native handles.
 
 pub mod handles;
+pub mod jvm_log;
 pub mod jvm_store;
 mod jvm_thread;
 

@@ -9,7 +9,9 @@
 //! - in process, for small logs: the kernel replays the log itself with the engine it is given and
 //!   the machine's Terminus carries the live files' scan rows as Arrow batches.
 //!
-//! The Terminus's `Scan` gives the logical and physical schemas and the physical predicate.
+//! The Terminus's `Scan` gives the logical and physical schemas and the physical predicate, and,
+//! in process, what the kernel's replay counted (its `ScanMetadataCompleted` metrics): no second
+//! replay is needed to say what the predicate pruned.
 
 use std::sync::Arc;
 
@@ -23,6 +25,7 @@ use delta_kernel::{Engine, KernelError, KernelResult, SnapshotRef};
 
 use super::placement::{Placement, Replay};
 use super::Machine;
+use crate::logging;
 
 /// A planned scan, and its live files when the log was replayed in process.
 pub struct PlannedScan {
@@ -31,13 +34,23 @@ pub struct PlannedScan {
     /// (empty when unpartitioned): the one source of the partition schema on every placement.
     pub partition_schema: Arc<StructType>,
     pub files: Option<ScanFiles>,
+    /// What the kernel's replay counted, when it ran in process; a Spark-run metadata plan
+    /// reports no kernel metrics (its rows are the kept files alone).
+    pub counts: Option<FileCounts>,
 }
 
-impl PlannedScan {
-    /// The number of live files before the predicate pruned any, when known.
-    pub fn total_files(&self) -> Option<u64> {
-        self.files.as_ref().map(|files| files.total_files)
-    }
+/// The kernel's own count of an in-process replay (its `ScanMetadataCompleted` metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileCounts {
+    /// `add` actions the replay looked at, before pruning and deduplication: checkpoint and
+    /// commit adds (a file added then removed counts; checkpoint row groups the kernel skipped by
+    /// their statistics are never seen).
+    pub seen: u64,
+    /// Live files kept: the files to read.
+    pub kept: u64,
+    /// `add` actions the predicate pruned, by partition values and by statistics alike (the kernel
+    /// evaluates both in one skipping predicate and counts them together).
+    pub pruned: u64,
 }
 
 /// The live-files contract: the columns, in this order, every placement hands Java for each live
@@ -57,8 +70,6 @@ pub const LIVE_FILE_COLUMNS: [&str; 7] = [
 /// The live files of an in-process scan, laid out as [`LIVE_FILE_COLUMNS`].
 pub struct ScanFiles {
     pub batches: Vec<RecordBatch>,
-    /// How many live files the table has, before partition pruning and data skipping.
-    pub total_files: u64,
 }
 
 /// Starts planning a scan of `columns` (logical top-level names; `None` reads all columns). With
@@ -94,23 +105,37 @@ pub fn start(
                 if let Some(plan) = scan.declarative_metadata_scan_plan(engine.as_ref())? {
                     side.partial_result(plan)?;
                 }
+                tracing::debug!(
+                    "scan of {} version {}: metadata plan handed to Spark",
+                    snapshot.table_root(),
+                    snapshot.version()
+                );
                 Ok(PlannedScan {
                     partition_schema,
                     scan,
                     files: None,
+                    counts: None,
                 })
             }
             Replay::InProcess => {
-                let mut files = live_files(&scan, engine.as_ref())?;
-                if scan.physical_predicate().is_some() {
-                    // A second replay without the predicate, so EXPLAIN can tell what it pruned.
-                    let unfiltered = snapshot.scan_builder().build()?;
-                    files.total_files = live_files(&unfiltered, engine.as_ref())?.kept_files();
-                }
+                let (files, metrics) =
+                    logging::capture_scan_metrics(|| live_files(&scan, engine.as_ref()));
+                let files = files?;
+                let counts = metrics.map(|m| FileCounts {
+                    seen: m.num_add_files_seen,
+                    kept: m.num_selected_add_files,
+                    pruned: m.num_predicate_filtered,
+                });
+                tracing::debug!(
+                    "scan of {} version {} replayed in process: {counts:?}",
+                    snapshot.table_root(),
+                    snapshot.version()
+                );
                 Ok(PlannedScan {
                     partition_schema,
                     scan,
                     files: Some(files),
+                    counts,
                 })
             }
         }
@@ -136,12 +161,7 @@ fn live_files(scan: &Scan, engine: &dyn Engine) -> KernelResult<ScanFiles> {
             batches.push(live_file_columns(&kept)?);
         }
     }
-    let mut files = ScanFiles {
-        batches,
-        total_files: 0,
-    };
-    files.total_files = files.kept_files();
-    Ok(files)
+    Ok(ScanFiles { batches })
 }
 
 /// The kernel's scan rows as [`LIVE_FILE_COLUMNS`]: the row tracking values come out of
@@ -179,6 +199,7 @@ fn live_file_columns(rows: &RecordBatch) -> KernelResult<RecordBatch> {
     )?)
 }
 
+#[cfg(test)]
 impl ScanFiles {
     fn kept_files(&self) -> u64 {
         self.batches
@@ -269,7 +290,7 @@ mod in_process_tests {
     use super::super::placement::{Placement, Replay};
     use super::super::snapshot::{self, TimeTravel};
     use super::super::Phase;
-    use super::{start, PlannedScan, ScanFiles};
+    use super::{start, FileCounts, PlannedScan, ScanFiles};
 
     fn in_process() -> Placement {
         Placement {
@@ -294,19 +315,19 @@ mod in_process_tests {
         machine.take_terminus().unwrap()
     }
 
-    fn files(snapshot: &SnapshotRef, predicate: Option<Predicate>) -> ScanFiles {
-        planned(snapshot, predicate)
-            .files
-            .expect("in-process files")
+    fn files(snapshot: &SnapshotRef, predicate: Option<Predicate>) -> (ScanFiles, FileCounts) {
+        let planned = planned(snapshot, predicate);
+        let counts = planned.counts.expect("the kernel's scan metrics");
+        (planned.files.expect("in-process files"), counts)
     }
 
     #[test]
-    fn in_process_scan_keeps_pruned_files_out_and_counts_all() {
+    fn in_process_scan_keeps_pruned_files_out_and_counts_them() {
         let snapshot = sample_table();
         let partition_schema = planned(&snapshot, None).partition_schema;
         let partition = partition_schema.field("country").expect("partition column");
         assert_eq!(partition.data_type(), &DataType::STRING);
-        let all = files(&snapshot, None);
+        let (all, all_counts) = files(&snapshot, None);
         let columns: Vec<String> = all.batches[0]
             .schema()
             .fields()
@@ -314,11 +335,29 @@ mod in_process_tests {
             .map(|f| f.name().clone())
             .collect();
         assert_eq!(columns, super::LIVE_FILE_COLUMNS, "the live-files contract");
-        assert_eq!(all.kept_files(), all.total_files);
+        // Two appends of a file per country, then an overwrite with two per country: 12 adds in
+        // the log, 6 live.
+        let all_seen = FileCounts {
+            seen: 12,
+            kept: 6,
+            pruned: 0,
+        };
+        assert_eq!(all_counts, all_seen, "removed files count as seen");
+        assert_eq!(all_counts.kept, all.kept_files());
         let germany = Predicate::eq(column_expr!("country"), Expression::literal("DE"));
-        let pruned = files(&snapshot, Some(germany));
-        assert_eq!(pruned.total_files, all.total_files);
+        let (pruned, counts) = files(&snapshot, Some(germany));
         assert!(pruned.kept_files() > 0 && pruned.kept_files() < all.kept_files());
+        // The 8 non-DE adds are pruned; of the 4 DE adds, the 2 removed ones fall to deduplication.
+        assert_eq!(
+            counts,
+            FileCounts {
+                seen: 12,
+                kept: 2,
+                pruned: 8,
+            },
+            "the kernel's own counts, from the one replay"
+        );
+        assert_eq!(counts.kept, pruned.kept_files());
         for batch in &pruned.batches {
             let path = batch.column_by_name("path").expect("path column");
             let paths = delta_kernel::arrow::array::AsArray::as_string::<i32>(path);

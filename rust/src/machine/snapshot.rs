@@ -113,6 +113,15 @@ pub fn log_size_bytes(snapshot: &Snapshot) -> u64 {
         .sum()
 }
 
+/// The checkpoint a snapshot starts from (if any) and how many commit files it replays after it.
+pub fn log_shape(snapshot: &Snapshot) -> (Option<Version>, usize) {
+    let segment = snapshot.log_segment();
+    (
+        segment.checkpoint_version,
+        segment.listed.ascending_commit_files.len(),
+    )
+}
+
 /// Logical partition column names of a snapshot, in table order.
 pub fn partition_columns(snapshot: &Arc<Snapshot>) -> Vec<String> {
     snapshot

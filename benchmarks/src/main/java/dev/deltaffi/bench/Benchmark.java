@@ -434,6 +434,13 @@ public final class Benchmark {
           return bridge;
         });
     Timings probed = Timings.alternate(mode.warmups(), mode.bridgeRuns(), probe);
+    Timings logging = loggingCost(table);
+    System.out.println(
+        "# bridge: in-process load with dev.deltaffi at OFF "
+            + micros(logging.median(LOG_OFF))
+            + " µs, at INFO (DEBUG disabled: the INFO line, every DEBUG event gated in Rust) "
+            + micros(logging.median(LOG_INFO))
+            + " µs");
     System.out.println(
         "# bridge: log of "
             + (last + 1)
@@ -453,7 +460,48 @@ public final class Benchmark {
         loads,
         "ffi_phases=" + seconds(loads.median(FFI_PHASES)),
         "phases=" + lastRun.get(0).size(),
-        "phase_step_us=" + micros(probed.median("per phase")));
+        "phase_step_us=" + micros(probed.median("per phase")),
+        "log_off=" + seconds(logging.median(LOG_OFF)),
+        "log_info=" + seconds(logging.median(LOG_INFO)),
+        "ratio_log_info="
+            + String.format(
+                Locale.ROOT, "%.3f", logging.median(LOG_INFO) / logging.median(LOG_OFF)));
+  }
+
+  private static final String LOG_OFF = "log_off";
+  private static final String LOG_INFO = "log_info";
+
+  /**
+   * The in-process snapshot load of {@code table} with the {@code dev.deltaffi} loggers off, and at
+   * INFO (the default: its one INFO line written, the kernel's and the bridge's DEBUG events
+   * refused by the Rust-side level gate before any JNI call), alternating.
+   */
+  private Timings loggingCost(String table) throws Exception {
+    org.apache.logging.log4j.Level before =
+        org.apache.logging.log4j.LogManager.getLogger("dev.deltaffi").getLevel();
+    Map<String, Timings.Run> levels = new LinkedHashMap<>();
+    for (Map.Entry<String, org.apache.logging.log4j.Level> level :
+        Map.of(
+                LOG_OFF,
+                org.apache.logging.log4j.Level.OFF,
+                LOG_INFO,
+                org.apache.logging.log4j.Level.INFO)
+            .entrySet()) {
+      levels.put(
+          level.getKey(),
+          t -> {
+            org.apache.logging.log4j.core.config.Configurator.setLevel(
+                "dev.deltaffi", level.getValue());
+            long start = System.nanoTime();
+            KernelSnapshot.load(KernelEngines.of(spark), table, OptionalLong.empty()).close();
+            return Timings.since(start);
+          });
+    }
+    try {
+      return Timings.alternate(mode.warmups(), mode.bridgeRuns(), levels);
+    } finally {
+      org.apache.logging.log4j.core.config.Configurator.setLevel("dev.deltaffi", before);
+    }
   }
 
   private static double total(

@@ -16,6 +16,29 @@ public record KernelEngine(PlanRunner plans, Storage storage, long inProcessMaxL
     return inProcessMaxLogBytes >= 0;
   }
 
+  /** Where snapshots replay the log, and why (for the log line of each load). */
+  String snapshotPlacement() {
+    return snapshotsInProcess()
+        ? "in process"
+        : "on Spark (every replay plan a Spark job: in-process limit " + inProcessMaxLogBytes + ")";
+  }
+
+  /** Where the scan of a log of {@code logBytes} replays it, and why. */
+  String scanPlacement(long logBytes) {
+    if (inProcessMaxLogBytes == Long.MAX_VALUE) {
+      return "in process (no in-process log limit)";
+    } else if (inProcessMaxLogBytes < 0) {
+      return "on Spark (every replay plan a Spark job)";
+    }
+    return scanInProcess(logBytes)
+        ? "in process (log of " + logBytes + " bytes <= limit " + inProcessMaxLogBytes + ")"
+        : "on Spark (log of "
+            + logBytes
+            + " bytes > in-process limit "
+            + inProcessMaxLogBytes
+            + ")";
+  }
+
   /** Whether the scan of a log of {@code logBytes} is replayed in process. */
   boolean scanInProcess(long logBytes) {
     return logBytes <= inProcessMaxLogBytes;

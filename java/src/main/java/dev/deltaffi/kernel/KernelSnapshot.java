@@ -6,12 +6,15 @@ import dev.deltaffi.kernel.ir.KernelType;
 import dev.deltaffi.kernel.ir.Plan;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.functions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A table snapshot built by the kernel's phase machine; owns its native handle. Facade used by the
@@ -19,6 +22,9 @@ import org.apache.spark.sql.functions;
  * KernelEngine} its caller wired: where plans run, the storage, who replays the log.
  */
 public final class KernelSnapshot implements AutoCloseable {
+  /** One INFO line per snapshot load and per scan plan; see the README's logging section. */
+  private static final Logger LOG = LoggerFactory.getLogger(KernelSnapshot.class);
+
   private final NativeHandle handle;
   private final String tableRoot;
   private final long version;
@@ -59,10 +65,14 @@ public final class KernelSnapshot implements AutoCloseable {
   private static KernelSnapshot load(
       KernelEngine engine, String tableUri, int travelKind, long travelValue) {
     String root = tableUri.endsWith("/") ? tableUri : tableUri + "/";
+    NativeLog.refreshLevels();
+    long start = System.nanoTime();
     return build(
         engine,
         NativeKernel.startSnapshot(
-            root, travelKind, travelValue, engine.storage(), engine.snapshotsInProcess()));
+            root, travelKind, travelValue, engine.storage(), engine.snapshotsInProcess()),
+        "loaded",
+        start);
   }
 
   /**
@@ -70,13 +80,20 @@ public final class KernelSnapshot implements AutoCloseable {
    * after it. This snapshot stays open.
    */
   public KernelSnapshot refresh(KernelEngine engine) {
+    NativeLog.refreshLevels();
+    long start = System.nanoTime();
     return build(
         engine,
-        NativeKernel.startRefresh(handle.id(), engine.storage(), engine.snapshotsInProcess()));
+        NativeKernel.startRefresh(handle.id(), engine.storage(), engine.snapshotsInProcess()),
+        "refreshed from version " + version,
+        start);
   }
 
-  /** Drives a snapshot machine to its Terminus. */
-  private static KernelSnapshot build(KernelEngine engine, long machineHandle) {
+  /**
+   * Drives a snapshot machine to its Terminus; logs the load ({@code how}) begun at {@code start}.
+   */
+  private static KernelSnapshot build(
+      KernelEngine engine, long machineHandle, String how, long start) {
     try (NativeHandle machine = new NativeHandle(machineHandle)) {
       NativeHandle snapshot =
           new PhaseDriver(engine.plans())
@@ -86,12 +103,36 @@ public final class KernelSnapshot implements AutoCloseable {
                     throw new IllegalStateException("a snapshot has no PartialResult phase");
                   });
       try {
-        return new KernelSnapshot(snapshot);
+        KernelSnapshot loaded = new KernelSnapshot(snapshot);
+        if (LOG.isInfoEnabled()) {
+          loaded.logLoad(engine, how, start);
+        }
+        return loaded;
       } catch (RuntimeException e) {
         snapshot.close();
         throw e;
       }
     }
+  }
+
+  private void logLoad(KernelEngine engine, String how, long start) {
+    long[] shape = NativeKernel.logShape(handle.id());
+    LOG.info(
+        "snapshot {} of {} version {}: {} + {} commits ({} bytes of log); protocol and metadata"
+            + " replayed {}{}; {} ms",
+        how,
+        tableRoot,
+        version,
+        shape[0] < 0 ? "no checkpoint" : "checkpoint " + shape[0],
+        shape[1],
+        NativeKernel.logSizeBytes(handle.id()),
+        engine.snapshotPlacement(),
+        engine.snapshotsInProcess() ? "" : ", " + (phaseLog.size() - 1) + " Spark jobs",
+        millis(start));
+  }
+
+  private static String millis(long start) {
+    return String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e6);
   }
 
   public String tableRoot() {
@@ -141,7 +182,10 @@ public final class KernelSnapshot implements AutoCloseable {
    */
   public ScanPlan planScan(KernelEngine engine, List<String> columns, String predicateJson) {
     String[] names = columns == null ? null : columns.toArray(new String[0]);
-    boolean inProcess = engine.scanInProcess(NativeKernel.logSizeBytes(handle.id()));
+    NativeLog.refreshLevels();
+    long start = System.nanoTime();
+    long logBytes = NativeKernel.logSizeBytes(handle.id());
+    boolean inProcess = engine.scanInProcess(logBytes);
     List<Plan> metadataPlans = new ArrayList<>();
     try (NativeHandle machine =
             new NativeHandle(
@@ -173,15 +217,40 @@ public final class KernelSnapshot implements AutoCloseable {
           files.add(LiveFiles.decode(tableRoot, row, partitionFields));
         }
       }
-      long totalFiles = NativeKernel.scanTotalFiles(scan.id());
-      return new ScanPlan(
-          logical,
-          physical,
-          partitionSchema,
-          files,
-          totalFiles < 0 ? OptionalLong.empty() : OptionalLong.of(totalFiles),
-          NativeKernel.widensSmallIntegersToDecimal(scan.id()),
-          log);
+      long[] counts = NativeKernel.scanFileCounts(scan.id());
+      ScanPlan planned =
+          new ScanPlan(
+              logical,
+              physical,
+              partitionSchema,
+              files,
+              counts == null
+                  ? Optional.empty()
+                  : Optional.of(new ScanPlan.FileCounts(counts[0], counts[1], counts[2])),
+              NativeKernel.widensSmallIntegersToDecimal(scan.id()),
+              log);
+      if (LOG.isInfoEnabled()) {
+        LOG.info(
+            "scan of {} version {}: {}; columns {}, predicate {}; live files replayed {}; {} ms",
+            tableRoot,
+            version,
+            planned
+                .kernelCounts()
+                .map(
+                    c ->
+                        c.kept()
+                            + " of "
+                            + c.seen()
+                            + " add actions kept, "
+                            + c.pruned()
+                            + " pruned by the predicate")
+                .orElse(files.size() + " files kept (counted from the Spark job)"),
+            columns == null ? "all" : columns,
+            predicateJson == null ? "none" : predicateJson,
+            engine.scanPlacement(logBytes),
+            millis(start));
+      }
+      return planned;
     }
   }
 

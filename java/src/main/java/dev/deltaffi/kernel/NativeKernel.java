@@ -15,6 +15,7 @@ final class NativeKernel {
 
   static {
     NativeLibrary.ensureLoaded();
+    NativeLog.refreshLevels();
   }
 
   private NativeKernel() {}
@@ -52,8 +53,21 @@ final class NativeKernel {
    */
   static native boolean takeScanFiles(long scan, long streamAddress);
 
-  /** A scan's live files before pruning; -1 when not counted (its files came from Spark). */
-  static native long scanTotalFiles(long scan);
+  /**
+   * The kernel's counts of an in-process scan's replay: {seen, kept, pruned} (see {@link
+   * ScanPlan.FileCounts}); null when its files came from a Spark job.
+   */
+  static native long[] scanFileCounts(long scan);
+
+  /**
+   * Sets the levels (ranks: 0 off, 1 error .. 5 trace) of the loggers {@code dev.deltaffi.kernel}
+   * and {@code dev.deltaffi.native} on the Rust side; the first call makes {@link NativeLog} the
+   * sink of the library's events.
+   */
+  static native void setLogLevels(int kernel, int nativeLevel);
+
+  /** A snapshot's log segment: {checkpoint version or -1, commit files replayed after it}. */
+  static native long[] logShape(long snapshot);
 
   /** The bytes of the log files a snapshot replays (checkpoint parts and commits). */
   static native long logSizeBytes(long snapshot);

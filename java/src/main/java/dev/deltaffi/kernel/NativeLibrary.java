@@ -5,14 +5,19 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads the native library from the jar (native/linux-x86_64/). A failure is kept and rethrown,
- * with its real cause, by every later use instead of a bare UnsatisfiedLinkError.
+ * with its real cause, by every later use instead of a bare UnsatisfiedLinkError. The load is
+ * logged once per JVM (driver and each executor), with the library's path and version, on {@code
+ * dev.deltaffi.native}.
  */
 final class NativeLibrary {
   private static final String RESOURCE = "/native/linux-x86_64/libdelta_ffi.so";
-  private static final Throwable LOAD_FAILURE = load();
+  private static final Logger LOG = LoggerFactory.getLogger(NativeLog.NATIVE_LOGGER);
+  private static final Throwable LOAD_FAILURE = logged(load());
 
   private NativeLibrary() {}
 
@@ -22,6 +27,16 @@ final class NativeLibrary {
       throw new IllegalStateException(
           "delta-ffi native library could not be loaded from " + RESOURCE, LOAD_FAILURE);
     }
+  }
+
+  /** This library's version and the kernel's. */
+  private static native String version();
+
+  private static Throwable logged(Throwable failure) {
+    if (failure != null) {
+      LOG.error("delta-ffi native library could not be loaded from {}", RESOURCE, failure);
+    }
+    return failure;
   }
 
   private static Throwable load() {
@@ -39,6 +54,11 @@ final class NativeLibrary {
       file.toFile().deleteOnExit();
       Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
       System.load(file.toAbsolutePath().toString());
+      LOG.info(
+          "loaded native library {} from {} (extracted to {})",
+          version(),
+          NativeLibrary.class.getResource(RESOURCE),
+          file.toAbsolutePath());
       return null;
     } catch (IOException | LinkageError | SecurityException e) {
       return e;

@@ -10,6 +10,8 @@ import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engine side of a kernel state machine: reads each phase, runs the query plans of Consume
@@ -22,6 +24,9 @@ final class PhaseDriver {
   static final ThreadLocal<PhaseObserver> OBSERVER = new ThreadLocal<>();
 
   private static final String[] KINDS = {"Consume", "PartialResult", "Terminus"};
+
+  /** DEBUG: each phase stepped; WARN: a Spark job that failed answering one. */
+  private static final Logger LOG = LoggerFactory.getLogger(PhaseDriver.class);
 
   private final PlanRunner plans;
 
@@ -53,6 +58,14 @@ final class PhaseDriver {
       } else {
         engineNanos = answer(id, plan);
       }
+      if (LOG.isDebugEnabled()) {
+        LOG.debug(
+            "phase {}: plan of {} nodes, {} ms on the engine side, {} ms in all",
+            KINDS[kind],
+            plan.nodes().size(),
+            engineNanos / 1_000_000,
+            (System.nanoTime() - start) / 1_000_000);
+      }
       if (observer != null) {
         long kernel = NativeKernel.kernelNanos(id);
         observe(observer, kind, start, engineNanos, kernel - kernelBefore);
@@ -81,6 +94,7 @@ final class PhaseDriver {
       // A failed job (its SparkException is checked, thrown undeclared from Scala): the kernel
       // decides what the failure means; its error then names the table and version.
       long engine = System.nanoTime() - start;
+      LOG.warn("a Spark job answering a kernel phase failed; the kernel decides: {}", describe(e));
       NativeKernel.stepFailed(machine, describe(e), e);
       return engine;
     }

@@ -99,9 +99,10 @@ public final class DeltaFfiScan implements Scan, SupportsReportStatistics {
         + List.of(readSchema.fieldNames())
         + " files selected by kernel: "
         + kept
-        + planned.plan().totalFiles().stream()
-            .mapToObj(total -> " of " + total + " (pruned " + (total - kept) + ")")
-            .findFirst()
+        + planned
+            .plan()
+            .kernelCounts()
+            .map(c -> " of " + c.seen() + " seen (pruned " + c.pruned() + ")")
             .orElse("")
         + " kernelPredicate="
         + (predicateJson == null ? "none" : predicateJson);

@@ -38,15 +38,22 @@ public enum Placement {
   }
 
   /**
-   * What EXPLAIN says of the files the kernel kept: "kept of total (pruned n)" where the log was
-   * replayed in process (which counts the table's files), else the kept count alone.
+   * What EXPLAIN says of the files the kernel kept: "kept of seen (pruned n)" from the kernel's
+   * scan metrics where the log was replayed in process, else the kept count alone (a Spark job
+   * found the files). {@code seen} counts the log's {@code add} actions, {@code pruned} those the
+   * predicate pruned.
    */
-  public static String filesSelected(int kept, int total) {
+  public static String filesSelected(int kept, int seen, int pruned) {
     return "files selected by kernel: "
         + kept
         + (ofThisRun() == IN_PROCESS
-            ? " of " + total + " (pruned " + (total - kept) + ")"
+            ? " of " + seen + " seen (pruned " + pruned + ")"
             : " kernelPredicate=");
+  }
+
+  /** {@link #filesSelected(int, int, int)} of an append-only table: every unkept add pruned. */
+  public static String filesSelected(int kept, int total) {
+    return filesSelected(kept, total, total - kept);
   }
 
   public void applyTo(SparkSession spark) {
