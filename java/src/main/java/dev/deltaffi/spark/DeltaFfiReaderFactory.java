@@ -7,6 +7,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import org.apache.spark.rdd.InputFileBlockHolder;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.BoundReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -181,6 +182,8 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
               return false;
             }
             file = files[nextFile++];
+            // What input_file_name() and its kin read, as Spark's own file scans set it.
+            InputFileBlockHolder.set(file.urlEncodedPath(), file.start(), file.length());
             transform = perFile.apply(file);
             values = readFile.apply(file);
           }
@@ -203,6 +206,7 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
     @Override
     public void close() throws IOException {
       closeFile();
+      InputFileBlockHolder.unset();
     }
 
     private void closeFile() throws IOException {

@@ -1,6 +1,8 @@
 package dev.deltaffi.differential;
 
 import static dev.deltaffi.testing.DataFrameAssert.assertSameReads;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_name;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.deltaffi.testing.NativeHandleLeakCheck;
@@ -15,9 +17,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The hidden {@code _metadata} column: each field, the whole struct, and filters on it, compared
- * with delta-spark's, on tables whose files have deletion vectors (row indexes count deleted rows)
- * and column mapping.
+ * The hidden {@code _metadata} column (and {@code input_file_name()}): each field, the whole
+ * struct, and filters on it, compared with delta-spark's, on tables whose files have deletion
+ * vectors (row indexes count deleted rows) and column mapping.
  */
 @ExtendWith(NativeHandleLeakCheck.class)
 class MetadataColumnsTest {
@@ -51,7 +53,9 @@ class MetadataColumnsTest {
                 "_metadata.file_size",
                 "_metadata.file_modification_time"),
         df -> df.filter("_metadata.row_index < 5").select("id", "part", "_metadata.file_name"),
-        df -> df.groupBy("_metadata.file_path").count());
+        df -> df.groupBy("_metadata.file_path").count(),
+        df -> df.select(input_file_name(), col("id")),
+        df -> df.groupBy(input_file_name()).count());
     assertSameReads(table, OptionalLong.of(0), df -> df.select("id", "_metadata"));
   }
 

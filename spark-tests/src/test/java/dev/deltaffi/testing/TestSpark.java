@@ -33,7 +33,11 @@ public final class TestSpark {
               .config("spark.sql.shuffle.partitions", "2")
               // delta-spark rebuilds snapshot state in 50 partitions by default: slow on 2 cores.
               .config("spark.databricks.delta.snapshotPartitions", "2")
-              .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+              // delta-ffi's SQL beside delta-spark's, as users migrating run them.
+              .config(
+                  "spark.sql.extensions",
+                  "io.delta.sql.DeltaSparkSessionExtension,"
+                      + "dev.deltaffi.spark.DeltaFfiSparkSessionExtensions")
               .config(
                   "spark.sql.catalog.spark_catalog",
                   "org.apache.spark.sql.delta.catalog.DeltaCatalog")
