@@ -65,6 +65,7 @@ macro_rules! reference_args {
 reference_args! {
     &JString<'_> => "Ljava/lang/String;";
     &JIntArray<'_> => "[I";
+    &JLongArray<'_> => "[J";
     &JByteArray<'_> => "[B";
     &JObjectArray<'_, JString<'_>> => "[Ljava/lang/String;";
 }
@@ -220,14 +221,19 @@ visitor_methods! {
     junction_predicate = "junctionPredicate"(op: &JString<'_>, children: &JIntArray<'_>);
     unsupported_predicate = "unsupportedPredicate"(kind: &JString<'_>, description: &JString<'_>);
     column_name = "columnName"(path: &JObjectArray<'_, JString<'_>>);
-    scan_file = "scanFile"(location: &JString<'_>, size: i64, modified: i64, constants: &JIntArray<'_>);
     scan_parquet = "scanParquet"(
-        files: &JIntArray<'_>,
+        locations: &JObjectArray<'_, JString<'_>>,
+        sizes: &JLongArray<'_>,
+        modified: &JLongArray<'_>,
+        constants: &JIntArray<'_>,
         constant_columns: &JObjectArray<'_, JString<'_>>,
         schema: i32,
     );
     scan_json = "scanJson"(
-        files: &JIntArray<'_>,
+        locations: &JObjectArray<'_, JString<'_>>,
+        sizes: &JLongArray<'_>,
+        modified: &JLongArray<'_>,
+        constants: &JIntArray<'_>,
         constant_columns: &JObjectArray<'_, JString<'_>>,
         schema: i32,
     );

@@ -7,7 +7,7 @@ mod plan;
 mod schema;
 
 use jni::errors::Result as JniResult;
-use jni::objects::{JIntArray, JObject, JObjectArray, JString};
+use jni::objects::{JIntArray, JLongArray, JObject, JObjectArray, JString};
 use jni::Env;
 
 use crate::bridge::java_ids::{self, Checked, VisitorIds};
@@ -45,6 +45,12 @@ impl<'a, 'local> JavaVisitor<'a, 'local> {
     fn ids(&mut self, ids: &[Id]) -> Result<JIntArray<'local>, Failure> {
         let array = self.env.new_int_array(ids.len())?;
         array.set_region(self.env, 0, ids)?;
+        Ok(array)
+    }
+
+    fn longs(&mut self, values: &[i64]) -> Result<JLongArray<'local>, Failure> {
+        let array = self.env.new_long_array(values.len())?;
+        array.set_region(self.env, 0, values)?;
         Ok(array)
     }
 

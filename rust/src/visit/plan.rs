@@ -175,6 +175,8 @@ impl JavaVisitor<'_, '_> {
         Ok(id)
     }
 
+    /// A Parquet or JSON scan in one callback: its files column-wise, and each file's constants
+    /// (one literal per constant column) row-major.
     fn file_scan(
         &mut self,
         files: &[ScanFile],
@@ -182,39 +184,60 @@ impl JavaVisitor<'_, '_> {
         schema: &delta_kernel::schema::StructType,
         parquet: bool,
     ) -> Result<Id, Failure> {
-        let files = files
+        let mut constants = Vec::with_capacity(files.len() * constant_columns.len());
+        for file in files {
+            if file.file_constants.len() != constant_columns.len() {
+                return Err(Failure::Usage(format!(
+                    "scan file {} has {} constants for {} constant columns",
+                    file.meta.location,
+                    file.file_constants.len(),
+                    constant_columns.len()
+                )));
+            }
+            for constant in &file.file_constants {
+                constants.push(self.scalar(constant)?);
+            }
+        }
+        let locations: Vec<&str> = files.iter().map(|f| f.meta.location.as_str()).collect();
+        let sizes: Vec<i64> = files
             .iter()
-            .map(|file| {
-                let constants = file
-                    .file_constants
-                    .iter()
-                    .map(|c| self.scalar(c))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let constants = self.ids(&constants)?;
-                let location = self.string(file.meta.location.as_str())?;
-                let id = visit_call!(
-                    self,
-                    scan_file,
-                    &location,
-                    i64::try_from(file.meta.size).unwrap_or(i64::MAX),
-                    file.meta.last_modified,
-                    &constants
-                );
-                self.drop_local(location);
-                self.drop_local(constants);
-                Ok(id)
-            })
-            .collect::<Result<Vec<_>, Failure>>()?;
+            .map(|f| i64::try_from(f.meta.size).unwrap_or(i64::MAX))
+            .collect();
+        let modified: Vec<i64> = files.iter().map(|f| f.meta.last_modified).collect();
         let schema = self.struct_type(schema)?;
-        let files = self.ids(&files)?;
+        let locations = self.strings(&locations)?;
+        let sizes = self.longs(&sizes)?;
+        let modified = self.longs(&modified)?;
+        let constants = self.ids(&constants)?;
         let constant_columns = self.strings(constant_columns)?;
         let id = if parquet {
-            visit_call!(self, scan_parquet, &files, &constant_columns, schema)
+            visit_call!(
+                self,
+                scan_parquet,
+                &locations,
+                &sizes,
+                &modified,
+                &constants,
+                &constant_columns,
+                schema
+            )
         } else {
-            visit_call!(self, scan_json, &files, &constant_columns, schema)
+            visit_call!(
+                self,
+                scan_json,
+                &locations,
+                &sizes,
+                &modified,
+                &constants,
+                &constant_columns,
+                schema
+            )
         };
-        self.drop_local(files);
-        self.drop_local(JObject::from(constant_columns));
+        self.drop_local(locations);
+        self.drop_local(sizes);
+        self.drop_local(modified);
+        self.drop_local(constants);
+        self.drop_local(constant_columns);
         Ok(id)
     }
 }
