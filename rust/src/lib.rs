@@ -71,7 +71,7 @@ fn snapshot_of(handle: jlong) -> Result<delta_kernel::SnapshotRef, Failure> {
 /// Where a kernel call on the table at `table_root` runs: I/O always through `hadoop_io` (a
 /// `dev.deltaffi.kernel.Storage`), the log replayed in process or by Spark.
 fn placement(
-    env: &Env,
+    env: &mut Env,
     hadoop_io: &JObject,
     table_root: &str,
     in_process: jboolean,
@@ -239,10 +239,11 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_visitPhase<'local>(
 ) -> jint {
     entry(&mut env, |env| {
         with_machine(handle, |machine| {
-            let mut visitor = JavaVisitor::new(env, &visitor);
+            let mut visitor = JavaVisitor::new(env, &visitor)?;
             match machine.phase()? {
-                PhaseView::Consume(operation) => visit::visit_operation(&mut visitor, operation),
-                PhaseView::PartialResult(plan) => visit::visit_plan(&mut visitor, plan),
+                PhaseView::Consume(plan) | PhaseView::PartialResult(plan) => {
+                    visit::visit_plan(&mut visitor, plan)
+                }
                 PhaseView::Terminus => {
                     Err(Failure::Usage("a Terminus has nothing to visit".into()))
                 }
@@ -263,11 +264,10 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_step<'local>(
             // Take the stream first, so it is released even when the phase is wrong.
             // SAFETY: the Java side passes the address of an exported ArrowArrayStream.
             let reader = unsafe { results::import_stream(stream_address) }?;
-            let result = match machine.phase()? {
-                PhaseView::Consume(operation) => results::plan_result(operation, reader),
-                _ => return Err(Failure::Usage("step answers Consume phases only".into())),
-            };
-            Ok(machine.step(result)?)
+            match machine.phase()? {
+                PhaseView::Consume(_) => Ok(machine.step(Ok(results::plan_rows(reader)))?),
+                _ => Err(Failure::Usage("step answers Consume phases only".into())),
+            }
         })
     })
 }
@@ -503,7 +503,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_visitSchema<'local>
                 )))
             }
         };
-        let mut visitor = JavaVisitor::new(env, &visitor);
+        let mut visitor = JavaVisitor::new(env, &visitor)?;
         visit::visit_schema(&mut visitor, &schema)
     })
 }

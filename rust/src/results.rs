@@ -13,7 +13,7 @@ use delta_kernel::arrow::array::{RecordBatch, RecordBatchIterator};
 use delta_kernel::arrow::datatypes::Schema;
 use delta_kernel::arrow::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use delta_kernel::engine::arrow_data::ArrowEngineData;
-use delta_kernel::plans::{Operation, PlanResult};
+use delta_kernel::plans::PlanResult;
 use delta_kernel::{EngineData, KernelError, KernelResult};
 
 /// Takes ownership of the Arrow C stream at `address` (the exporter's struct is left released).
@@ -48,19 +48,9 @@ pub fn export_batches(batches: Vec<RecordBatch>, address: i64) -> KernelResult<(
     Ok(())
 }
 
-/// Interprets the engine's stream as the result of `operation`, a query plan: its rows.
-pub fn plan_result(
-    operation: &Operation,
-    reader: RecordBatchStreamReader,
-) -> KernelResult<PlanResult> {
-    match operation {
-        Operation::QueryPlan(_) => {
-            Ok(PlanResult::Data(Box::new(reader.map(|batch| {
-                Ok(Box::new(ArrowEngineData::new(batch?)) as Box<dyn EngineData>)
-            }))))
-        }
-        Operation::IoOperation(io) => Err(KernelError::internal_error(format!(
-            "the engine side answered an I/O operation, which is answered in process: {io:?}"
-        ))),
-    }
+/// The engine's stream as the result of a Consume phase's query plan: its rows.
+pub fn plan_rows(reader: RecordBatchStreamReader) -> PlanResult {
+    PlanResult::Data(Box::new(reader.map(|batch| {
+        Ok(Box::new(ArrowEngineData::new(batch?)) as Box<dyn EngineData>)
+    })))
 }

@@ -53,7 +53,7 @@ pub trait Stepper: Send {
 
 /// The pending phase, without its result type.
 pub enum PhaseView<'a> {
-    Consume(&'a delta_kernel::plans::Operation),
+    Consume(&'a delta_kernel::plans::Plan),
     PartialResult(&'a delta_kernel::plans::Plan),
     Terminus,
 }
@@ -87,7 +87,7 @@ impl IntoHandle for PlannedScan {
 impl<T: IntoHandle + Send + 'static> Stepper for Machine<T> {
     fn phase(&self) -> delta_kernel::KernelResult<PhaseView<'_>> {
         Ok(match Machine::phase(self)? {
-            Phase::Consume(op) => PhaseView::Consume(op),
+            Phase::Consume(plan) => PhaseView::Consume(plan),
             Phase::PartialResult(plan) => PhaseView::PartialResult(plan),
             Phase::Terminus(_) => PhaseView::Terminus,
         })

@@ -18,12 +18,13 @@ use delta_kernel::{Engine, KernelError, KernelResult};
 use delta_kernel_default_engine::executor::tokio::TokioMultiThreadExecutor;
 use delta_kernel_default_engine::DefaultEngine;
 use futures::stream::{self, BoxStream, StreamExt};
-use jni::objects::{JByteArray, JLongArray, JObject, JObjectArray, JString, JValue};
+use jni::objects::{JLongArray, JObject, JObjectArray, JString};
 use jni::refs::Global;
-use jni::{jni_sig, jni_str, Env, JavaVM};
+use jni::{Env, JavaVM};
 use once_cell::sync::OnceCell;
 use url::Url;
 
+use super::java_ids::{self, StorageIds};
 use super::jvm_thread;
 
 const STORE_NAME: &str = "delta-ffi Hadoop FileSystem";
@@ -46,15 +47,18 @@ fn io_runtime() -> KernelResult<&'static tokio::runtime::Runtime> {
 /// A kernel engine for the table at `table_root` whose I/O goes through `hadoop_io`, a
 /// `dev.deltaffi.kernel.Storage` (Hadoop FileSystem in production).
 pub fn in_process_engine(
-    env: &Env,
+    env: &mut Env,
     hadoop_io: &JObject,
     table_root: &str,
 ) -> Result<Arc<dyn Engine>, super::Failure> {
     let mut base = Url::parse(table_root)
         .map_err(|e| super::Failure::Usage(format!("invalid table root {table_root}: {e}")))?;
     base.set_path("/");
+    let ids = &java_ids::get(env)?.storage;
+    ids.check(env, hadoop_io)?;
     let store = Arc::new(HadoopStore {
         io: env.new_global_ref(hadoop_io)?,
+        ids,
         base,
     });
     let executor = TokioMultiThreadExecutor::new(io_runtime()?.handle().clone());
@@ -68,7 +72,9 @@ pub fn in_process_engine(
 /// A read-only object store over a Java `Storage`; object paths are taken relative to `base`
 /// (the table's scheme and authority), as the kernel's engine maps URLs to store paths.
 struct HadoopStore {
+    /// A `Storage` (checked when the store is made, which the calls through `ids` rely on).
     io: Global<JObject<'static>>,
+    ids: &'static StorageIds,
     base: Url,
 }
 
@@ -137,15 +143,7 @@ impl HadoopStore {
         tracing::debug!("status of {url}");
         let values = self.with_java(url, |env, io| {
             let url = env.new_string(url)?;
-            let array = env
-                .call_method(
-                    io,
-                    jni_str!("status"),
-                    jni_sig!("(Ljava/lang/String;)[J"),
-                    &[JValue::Object(&url)],
-                )?
-                .l()?;
-            let array = JLongArray::cast_local(env, array)?;
+            let array = self.ids.status(env, io, &url)?;
             let mut values = [0i64; 2];
             array.get_region(env, 0, &mut values)?;
             Ok(values)
@@ -163,19 +161,7 @@ impl HadoopStore {
         tracing::debug!("read {url} bytes {start}..{}", range.end);
         let bytes = self.with_java(url, |env, io| {
             let url = env.new_string(url)?;
-            let array = env
-                .call_method(
-                    io,
-                    jni_str!("read"),
-                    jni_sig!("(Ljava/lang/String;JJ)[B"),
-                    &[
-                        JValue::Object(&url),
-                        JValue::Long(start),
-                        JValue::Long(length),
-                    ],
-                )?
-                .l()?;
-            let array = JByteArray::cast_local(env, array)?;
+            let array = self.ids.read(env, io, &url, start, length)?;
             env.convert_byte_array(&array)
         })?;
         Ok(Bytes::from(bytes))
@@ -186,15 +172,7 @@ impl HadoopStore {
         let directory = format!("{}/", self.url(prefix).trim_end_matches('/'));
         let (names, sizes, times) = self.with_java(&directory, |env, io| {
             let url = env.new_string(&directory)?;
-            let listing = env
-                .call_method(
-                    io,
-                    jni_str!("listDirectory"),
-                    jni_sig!("(Ljava/lang/String;)[Ljava/lang/Object;"),
-                    &[JValue::Object(&url)],
-                )?
-                .l()?;
-            let listing = JObjectArray::<JObject>::cast_local(env, listing)?;
+            let listing = self.ids.list_directory(env, io, &url)?;
             let names = listing.get_element(env, 0)?;
             let names = JObjectArray::<JObject>::cast_local(env, names)?;
             let count = names.len(env)?;

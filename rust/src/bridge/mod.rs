@@ -2,6 +2,7 @@
 //! errors turned into typed Java exceptions), and the table of native handles.
 
 pub mod handles;
+pub mod java_ids;
 pub mod jvm_log;
 pub mod jvm_store;
 mod jvm_thread;
@@ -12,11 +13,12 @@ use delta_kernel::KernelError;
 
 use crate::machine::history::TimestampOutOfRange;
 use crate::machine::snapshot::VersionOutOfRange;
+use java_ids::Thrown;
 use jni::errors::ThrowRuntimeExAndDefault;
-use jni::objects::{JThrowable, JValue};
+use jni::objects::{JObject, JThrowable, JValue};
 use jni::refs::Global;
 use jni::strings::JNIString;
-use jni::{jni_sig, jni_str, Env, EnvUnowned};
+use jni::{Env, EnvUnowned};
 
 /// A Java exception carried through the kernel as the source of its error (a plan that failed on
 /// Spark, an `IOException` of Hadoop I/O), so it reaches Java again as the cause of the exception
@@ -94,23 +96,19 @@ impl Failure {
     }
 }
 
-/// The Java exception class for a kernel error, by what the user can do about it.
-fn exception_class(error: &KernelError) -> &'static jni::strings::JNIStr {
+/// The Java exception for a kernel error, by what the user can do about it.
+fn exception_class(error: &KernelError) -> Thrown {
     use KernelError as E;
     match error {
-        E::FileNotFound(_) | E::EmptyLog | E::InvalidTableLocation(_) => {
-            jni_str!("dev/deltaffi/kernel/TableNotFoundException")
-        }
-        E::MissingVersion(_) | E::LogHistory(_) => {
-            jni_str!("dev/deltaffi/kernel/VersionNotFoundException")
-        }
+        E::FileNotFound(_) | E::EmptyLog | E::InvalidTableLocation(_) => Thrown::TableNotFound,
+        E::MissingVersion(_) | E::LogHistory(_) => Thrown::VersionNotFound,
         E::GenericError { source }
             if source.is::<VersionOutOfRange>() || source.is::<TimestampOutOfRange>() =>
         {
-            jni_str!("dev/deltaffi/kernel/VersionNotFoundException")
+            Thrown::VersionNotFound
         }
         E::Unsupported(_) | E::InvalidProtocol(_) | E::InvalidColumnMappingMode(_) => {
-            jni_str!("dev/deltaffi/kernel/UnsupportedTableFeatureException")
+            Thrown::UnsupportedTableFeature
         }
         E::MalformedJson(_)
         | E::MissingMetadata
@@ -120,8 +118,8 @@ fn exception_class(error: &KernelError) -> &'static jni::strings::JNIStr {
         | E::InvalidCheckpoint(_)
         | E::InvalidLogPath(_)
         | E::ParseError(..)
-        | E::InvalidPartitionValues(_) => jni_str!("dev/deltaffi/kernel/InvalidTableException"),
-        _ => jni_str!("dev/deltaffi/kernel/DeltaKernelException"),
+        | E::InvalidPartitionValues(_) => Thrown::InvalidTable,
+        _ => Thrown::DeltaKernel,
     }
 }
 
@@ -135,15 +133,10 @@ fn throw(env: &mut Env, failure: Failure) {
             } else {
                 format!("{context}: {}", user_message(&error))
             };
-            match java_cause(&error) {
-                Some(cause) => throw_with_cause(env, exception_class(&error), &message, cause),
-                None => env.throw_new(exception_class(&error), JNIString::from(message)),
-            }
+            let cause = java_cause(&error).map(|cause| cause.throwable.as_ref());
+            throw_new(env, exception_class(&error), &message, cause)
         }
-        Failure::Usage(message) => env.throw_new(
-            jni_str!("java/lang/IllegalStateException"),
-            JNIString::from(message),
-        ),
+        Failure::Usage(message) => throw_new(env, Thrown::IllegalState, &message, None),
     };
 }
 
@@ -157,22 +150,33 @@ fn user_message(error: &KernelError) -> String {
     }
 }
 
-/// Throws a new `class(message, cause)`.
-fn throw_with_cause(
+/// Throws a new `thrown(message)`, or `thrown(message, cause)`.
+fn throw_new(
     env: &mut Env,
-    class: &jni::strings::JNIStr,
+    thrown: Thrown,
     message: &str,
-    cause: &JavaCause,
+    cause: Option<&JThrowable>,
 ) -> jni::errors::Result<()> {
+    let ids = match java_ids::get(env) {
+        Ok(ids) => ids,
+        Err(_) => {
+            // The classes could not be resolved: throw by name what the failure is about.
+            env.exception_clear();
+            return env.throw_new(thrown.class_name(), JNIString::from(message));
+        }
+    };
+    let class = ids.exceptions.get(thrown);
+    let Some(cause) = cause else {
+        return env.throw_new(&class.class, JNIString::from(message));
+    };
     let message = env.new_string(message)?;
-    let exception = env.new_object(
-        class,
-        jni_sig!("(Ljava/lang/String;Ljava/lang/Throwable;)V"),
-        &[
-            JValue::Object(&message),
-            JValue::Object(cause.throwable.as_ref()),
-        ],
-    )?;
+    let args = [
+        JValue::Object(&message).as_jni(),
+        JValue::Object(cause.as_ref()).as_jni(),
+    ];
+    // Safety: `with_cause` is the class's (String, Throwable) constructor, called with those.
+    let exception: JObject =
+        unsafe { env.new_object_unchecked(&class.class, class.with_cause, &args) }?;
     let exception = JThrowable::cast_local(env, exception)?;
     env.throw(exception)
 }
@@ -193,11 +197,11 @@ pub fn entry<'local, T: Default>(
                 }
                 Err(payload) => {
                     let message = crate::panics::report(payload.as_ref());
-                    let _ = env.throw_new(
-                        jni_str!("dev/deltaffi/kernel/DeltaKernelException"),
-                        JNIString::from(format!(
-                            "internal error in delta-ffi native code (panic): {message}"
-                        )),
+                    let _ = throw_new(
+                        env,
+                        Thrown::DeltaKernel,
+                        &format!("internal error in delta-ffi native code (panic): {message}"),
+                        None,
                     );
                     Ok(T::default())
                 }
@@ -256,7 +260,7 @@ mod tests {
             (E::generic("anything else"), "DeltaKernelException"),
         ];
         for (error, class) in cases {
-            let mapped = exception_class(&error).to_str().to_string();
+            let mapped = exception_class(&error).class_name().to_str().to_string();
             assert_eq!(mapped, format!("dev/deltaffi/kernel/{class}"), "{error}");
         }
     }

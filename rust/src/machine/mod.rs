@@ -2,11 +2,13 @@
 //!
 //! The kernel drives its own work and calls a [`PlanExecutor`] whenever it needs data. To let the
 //! engine drive instead (the seed's Consume / PartialResult / Terminus phases), each kernel call
-//! runs on a dedicated thread whose executor parks every [`Operation`] in a rendezvous: the
+//! runs on a kernel thread whose executor parks every query plan in a rendezvous (the kernel's I/O
+//! is answered in process before it gets there, see [`placement`]): the
 //! engine reads the pending phase, executes it and hands the result back with [`Machine::step`],
-//! which blocks until the kernel reaches its next phase. Dropping a machine mid-way closes the
-//! rendezvous, so the parked executor returns an error, the kernel call unwinds and the thread is
-//! joined: nothing outlives the machine.
+//! which blocks until the kernel reaches its next phase. Kernel threads are pooled
+//! ([`threads`]): a thread that finished a call waits for the next machine's. Dropping a machine
+//! mid-way closes the rendezvous, so the parked executor returns an error, the kernel call unwinds
+//! and the machine waits for its end: nothing outlives the machine.
 //!
 //! Pure Rust: nothing here knows about JNI.
 
@@ -16,60 +18,27 @@ pub mod history;
 pub mod placement;
 pub mod scan;
 pub mod snapshot;
+pub mod threads;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use delta_kernel::plans::{Operation, Plan, PlanExecutor, PlanResult};
+use delta_kernel::plans::{Plan, PlanResult};
 use delta_kernel::{KernelError, KernelResult};
-use once_cell::sync::OnceCell;
 use parking_lot::Mutex;
 
-/// Functions every kernel thread runs when it starts and just before it ends. The JNI bridge uses
-/// them to attach the thread to the JVM once for its whole life: the engine's results are pulled
-/// on this thread through callbacks into Java, which would otherwise attach and detach it (and
-/// create a `java.lang.Thread`) on every call.
-#[derive(Clone, Copy)]
-pub struct ThreadHooks {
-    pub start: fn(),
-    pub end: fn(),
-}
+use threads::KernelThreads;
+pub use threads::{set_thread_hooks, ThreadHooks};
 
-static THREAD_HOOKS: OnceCell<ThreadHooks> = OnceCell::new();
-
-/// Installs the hooks for kernel threads started from now on; the first installation wins.
-pub fn set_thread_hooks(hooks: ThreadHooks) {
-    let _ = THREAD_HOOKS.set(hooks);
-}
-
-/// Runs the end hook when the kernel thread finishes, even by a panic.
-struct HookedThread(Option<ThreadHooks>);
-
-impl HookedThread {
-    fn enter() -> Self {
-        let hooks = THREAD_HOOKS.get().copied();
-        if let Some(hooks) = hooks {
-            (hooks.start)();
-        }
-        HookedThread(hooks)
-    }
-}
-
-impl Drop for HookedThread {
-    fn drop(&mut self) {
-        if let Some(hooks) = self.0 {
-            (hooks.end)();
-        }
-    }
-}
+/// The kernel threads every machine's call runs on.
+static KERNEL_THREADS: KernelThreads = KernelThreads::new("delta-ffi-kernel", 8);
 
 /// What the kernel waits on. A machine is always in exactly one phase until it is finished.
 pub enum Phase<T> {
-    /// The kernel waits for the engine to execute this operation.
-    Consume(Operation),
+    /// The kernel waits for the engine to run this query plan and hand back its rows.
+    Consume(Plan),
     /// The kernel hands the engine a plan whose rows belong to the engine (e.g. the live `add`
     /// files of a scan), then goes on once the engine acknowledges it.
     PartialResult(Plan),
@@ -96,10 +65,7 @@ impl<T> Phase<T> {
     /// One line naming the phase, for logs and the example job.
     pub fn describe(&self) -> String {
         match self {
-            Phase::Consume(Operation::IoOperation(io)) => format!("Consume: I/O {io:?}"),
-            Phase::Consume(Operation::QueryPlan(plan)) => {
-                format!("Consume: query plan ({})", describe_plan(plan))
-            }
+            Phase::Consume(plan) => format!("Consume: query plan ({})", describe_plan(plan)),
             Phase::PartialResult(plan) => format!("PartialResult: plan ({})", describe_plan(plan)),
             Phase::Terminus(_) => "Terminus".to_string(),
         }
@@ -157,14 +123,15 @@ impl<T: Send + 'static> KernelSide<T> {
     }
 }
 
-/// The [`PlanExecutor`] the kernel sees: every operation becomes a Consume phase.
+/// Where the kernel's query plans go: each becomes a Consume phase. (The kernel sees it behind
+/// [`placement::IoInProcess`], its plan executor.)
 pub struct ParkingExecutor<T> {
     side: Arc<KernelSide<T>>,
 }
 
-impl<T: Send + 'static> PlanExecutor for ParkingExecutor<T> {
-    fn execute_op(&self, op: Operation) -> KernelResult<PlanResult> {
-        match self.side.park(Phase::Consume(op))? {
+impl<T: Send + 'static> placement::QueryPlans for ParkingExecutor<T> {
+    fn query(&self, plan: Plan) -> KernelResult<PlanResult> {
+        match self.side.park(Phase::Consume(plan))? {
             Reply::Result(result) => result,
             Reply::Resume => Err(KernelError::internal_error(
                 "engine resumed a Consume phase without a result",
@@ -178,7 +145,9 @@ pub struct Machine<T> {
     current: Option<Phase<T>>,
     replies: Option<Sender<Reply>>,
     phases: Receiver<Emitted<T>>,
-    worker: Option<JoinHandle<()>>,
+    /// Whether the kernel call has ended (its result, or its error, was received): until then a
+    /// kernel thread works on it.
+    ended: bool,
     log: Vec<String>,
     /// The kernel thread's working time so far.
     kernel_time: Duration,
@@ -199,10 +168,8 @@ impl<T: Send + 'static> Machine<T> {
             busy_since: Mutex::new(Instant::now()),
         });
         let executor = Arc::new(ParkingExecutor { side: side.clone() });
-        let worker = std::thread::Builder::new()
-            .name("delta-ffi-kernel".to_string())
-            .spawn(move || {
-                let _hooked = HookedThread::enter();
+        KERNEL_THREADS
+            .run(Box::new(move |hand_back| {
                 let result = catch_unwind(AssertUnwindSafe(|| call(executor, &side)))
                     .unwrap_or_else(|payload| {
                         Err(KernelError::internal_error(format!(
@@ -210,15 +177,18 @@ impl<T: Send + 'static> Machine<T> {
                             crate::panics::report(payload.as_ref())
                         )))
                     });
+                // The call has returned, and dropped all it held: the thread is free for the next
+                // machine before this one learns the result.
+                hand_back.now();
                 // The engine may already be gone; then nobody wants the result.
                 let _ = side.emit(result.map(Phase::Terminus));
-            })
+            }))
             .map_err(|e| KernelError::generic(format!("cannot start kernel thread: {e}")))?;
         let mut machine = Machine {
             current: None,
             replies: Some(reply_tx),
             phases: phase_rx,
-            worker: Some(worker),
+            ended: false,
             log: Vec::new(),
             kernel_time: Duration::ZERO,
         };
@@ -234,17 +204,20 @@ impl<T: Send + 'static> Machine<T> {
         });
         match received {
             Ok(Ok(phase)) => {
+                self.ended = matches!(phase, Phase::Terminus(_));
                 self.log.push(phase.describe());
                 self.current = Some(phase);
                 Ok(())
             }
             Ok(Err(error)) => {
+                self.ended = true;
                 self.finish();
                 Err(error)
             }
             Err(_) => {
                 // The kernel thread catches its panics, so only a panic in a thread hook ends it
                 // without a word.
+                self.ended = true;
                 self.finish();
                 Err(KernelError::internal_error(
                     "the kernel thread ended without a result",
@@ -318,13 +291,19 @@ impl<T: Send + 'static> Machine<T> {
 }
 
 impl<T> Machine<T> {
-    /// Closes the rendezvous and joins the kernel thread. Dropping the reply sender makes a
-    /// parked executor fail, which unwinds the kernel call.
+    /// Closes the rendezvous. Dropping the reply sender makes a parked executor fail, which
+    /// unwinds the kernel call; a call that has not ended yet is waited for, so nothing it holds
+    /// outlives the machine. (A call that ended needs no wait: it dropped what it held before it
+    /// sent its result.)
     fn finish(&mut self) {
         self.current = None;
         self.replies = None;
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
+        while !self.ended {
+            match self.phases.recv() {
+                // Phases the unwinding call still parks find no engine; their emission is ignored.
+                Ok((Ok(Phase::Consume(_) | Phase::PartialResult(_)), _)) => {}
+                Ok((Ok(Phase::Terminus(_)) | Err(_), _)) | Err(_) => self.ended = true,
+            }
         }
     }
 }
@@ -341,11 +320,11 @@ mod tests {
 
     use std::sync::Arc;
 
-    use delta_kernel::plans::{Operation, Plan, PlanExecutor, PlanResult};
+    use delta_kernel::plans::{Plan, PlanResult};
     use delta_kernel::schema::{DataType, StructField, StructType};
     use delta_kernel::KernelError;
 
-    use super::placement::{Placement, Replay};
+    use super::placement::{Placement, QueryPlans, Replay};
     use super::{Machine, Phase, PhaseKind};
 
     fn empty_plan() -> Plan {
@@ -356,13 +335,13 @@ mod tests {
     }
 
     /// A query plan for the engine side to run (its name only tells the phases apart).
-    fn query(name: &str) -> Operation {
-        Operation::QueryPlan(Plan {
+    fn query(name: &str) -> Plan {
+        Plan {
             schema: Arc::new(
                 StructType::try_new(vec![StructField::nullable(name, DataType::LONG)]).unwrap(),
             ),
             nodes: vec![],
-        })
+        }
     }
 
     fn no_rows() -> PlanResult {
@@ -372,9 +351,9 @@ mod tests {
     #[test]
     fn phases_come_in_kernel_order() {
         let mut machine = Machine::start(|executor, side| {
-            executor.execute_op(query("a"))?;
+            executor.query(query("a"))?;
             side.partial_result(empty_plan())?;
-            executor.execute_op(query("b"))?;
+            executor.query(query("b"))?;
             Ok(42)
         })
         .unwrap();
@@ -410,7 +389,7 @@ mod tests {
     #[test]
     fn answering_the_wrong_phase_is_an_error_not_a_hang() {
         let mut machine = Machine::start(|executor, _| {
-            executor.execute_op(query("a"))?;
+            executor.query(query("a"))?;
             Ok(())
         })
         .unwrap();
@@ -421,14 +400,14 @@ mod tests {
     }
 
     #[test]
-    fn abandoned_machine_unwinds_the_kernel_call_and_joins_its_thread() {
+    fn abandoned_machine_unwinds_the_kernel_call_before_it_is_dropped() {
         let held = Arc::new(());
         let in_call = held.clone();
         let machine = Machine::start(move |executor, _| {
             let _held = in_call;
             loop {
                 // Keeps asking until the engine goes away.
-                executor.execute_op(query("a"))?;
+                executor.query(query("a"))?;
             }
             #[allow(unreachable_code)]
             Ok(())
@@ -446,7 +425,7 @@ mod tests {
     #[test]
     fn engine_errors_reach_the_kernel_and_end_the_machine() {
         let mut machine = Machine::start(|executor, _| {
-            executor.execute_op(query("a"))?;
+            executor.query(query("a"))?;
             Ok(())
         })
         .unwrap();

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use delta_kernel::engine::plans::PlanBasedEngine;
-use delta_kernel::plans::{IoOperation, Operation, PlanExecutor, PlanResult};
+use delta_kernel::plans::{IoOperation, Operation, Plan, PlanExecutor, PlanResult};
 use delta_kernel::{Engine, KernelError, KernelResult};
 
 use super::ParkingExecutor;
@@ -42,6 +42,11 @@ impl Placement {
     }
 }
 
+/// Runs the query plans the I/O bridge lets through.
+pub trait QueryPlans: Send + Sync {
+    fn query(&self, plan: Plan) -> KernelResult<PlanResult>;
+}
+
 /// A [`PlanExecutor`] that answers I/O with `io` and hands query plans to `plans`.
 pub struct IoInProcess<P> {
     io: Arc<dyn Engine>,
@@ -54,11 +59,11 @@ impl<P> IoInProcess<P> {
     }
 }
 
-impl<P: PlanExecutor> PlanExecutor for IoInProcess<P> {
+impl<P: QueryPlans + 'static> PlanExecutor for IoInProcess<P> {
     fn execute_op(&self, op: Operation) -> KernelResult<PlanResult> {
         match op {
             Operation::IoOperation(request) => execute(self.io.as_ref(), request),
-            plan => self.plans.execute_op(plan),
+            Operation::QueryPlan(plan) => self.plans.query(plan),
         }
     }
 }
@@ -97,19 +102,19 @@ mod tests {
     use delta_kernel::object_store::memory::InMemory;
     use delta_kernel::object_store::path::Path;
     use delta_kernel::object_store::ObjectStoreExt;
-    use delta_kernel::plans::{IoOperation, Operation, PlanExecutor, PlanResult};
+    use delta_kernel::plans::{IoOperation, Operation, Plan, PlanExecutor, PlanResult};
     use delta_kernel::{KernelError, KernelResult};
     use delta_kernel_default_engine::DefaultEngine;
     use url::Url;
 
-    use super::IoInProcess;
+    use super::{IoInProcess, QueryPlans};
 
     /// Counts the operations that get past the I/O bridge.
     #[derive(Default)]
     struct Plans(std::sync::atomic::AtomicUsize);
 
-    impl PlanExecutor for Plans {
-        fn execute_op(&self, _: Operation) -> KernelResult<PlanResult> {
+    impl QueryPlans for Plans {
+        fn query(&self, _: Plan) -> KernelResult<PlanResult> {
             self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(PlanResult::Unit)
         }

@@ -5,10 +5,10 @@ use delta_kernel::expressions::{
     Scalar, UnaryExpressionOp, VariadicExpressionOp,
 };
 use delta_kernel::schema::DataType;
-use jni::jni_str;
-use jni::objects::{JObject, JValue};
+use jni::objects::JObject;
 
 use super::{visit_call, Id, JavaVisitor};
+use crate::bridge::java_ids::VisitorIds;
 use crate::bridge::Failure;
 
 impl JavaVisitor<'_, '_> {
@@ -16,23 +16,23 @@ impl JavaVisitor<'_, '_> {
         Ok(match scalar {
             Scalar::Null(data_type) => {
                 let data_type = self.data_type(data_type)?;
-                visit_call!(self, "nullLiteral", "(I)I", JValue::Int(data_type))
+                visit_call!(self, null_literal, data_type)
             }
-            Scalar::Boolean(v) => visit_call!(self, "booleanLiteral", "(Z)I", JValue::Bool(*v)),
-            Scalar::Byte(v) => visit_call!(self, "byteLiteral", "(B)I", JValue::Byte(*v)),
-            Scalar::Short(v) => visit_call!(self, "shortLiteral", "(S)I", JValue::Short(*v)),
-            Scalar::Integer(v) => visit_call!(self, "intLiteral", "(I)I", JValue::Int(*v)),
-            Scalar::Long(v) => visit_call!(self, "longLiteral", "(J)I", JValue::Long(*v)),
-            Scalar::Float(v) => visit_call!(self, "floatLiteral", "(F)I", JValue::Float(*v)),
-            Scalar::Double(v) => visit_call!(self, "doubleLiteral", "(D)I", JValue::Double(*v)),
-            Scalar::Date(v) => visit_call!(self, "dateLiteral", "(I)I", JValue::Int(*v)),
+            Scalar::Boolean(v) => visit_call!(self, boolean_literal, *v),
+            Scalar::Byte(v) => visit_call!(self, byte_literal, *v),
+            Scalar::Short(v) => visit_call!(self, short_literal, *v),
+            Scalar::Integer(v) => visit_call!(self, int_literal, *v),
+            Scalar::Long(v) => visit_call!(self, long_literal, *v),
+            Scalar::Float(v) => visit_call!(self, float_literal, *v),
+            Scalar::Double(v) => visit_call!(self, double_literal, *v),
+            Scalar::Date(v) => visit_call!(self, date_literal, *v),
             Scalar::Timestamp(v) => {
-                visit_call!(self, "timestampLiteral", "(J)I", JValue::Long(*v))
+                visit_call!(self, timestamp_literal, *v)
             }
             Scalar::TimestampNtz(v) => {
-                visit_call!(self, "timestampNtzLiteral", "(J)I", JValue::Long(*v))
+                visit_call!(self, timestamp_ntz_literal, *v)
             }
-            Scalar::String(v) => self.call_string(jni_str!("stringLiteral"), v)?,
+            Scalar::String(v) => self.call_string(VisitorIds::string_literal, v)?,
             Scalar::Binary(v) => self.binary_literal(v)?,
             Scalar::Decimal(decimal) => {
                 let unscaled = self
@@ -40,11 +40,10 @@ impl JavaVisitor<'_, '_> {
                     .byte_array_from_slice(&decimal.bits().to_be_bytes())?;
                 let id = visit_call!(
                     self,
-                    "decimalLiteral",
-                    "([BII)I",
-                    JValue::Object(&unscaled),
-                    JValue::Int(i32::from(decimal.precision())),
-                    JValue::Int(i32::from(decimal.scale()))
+                    decimal_literal,
+                    &unscaled,
+                    i32::from(decimal.precision()),
+                    i32::from(decimal.scale())
                 );
                 self.drop_local(unscaled);
                 id
@@ -58,13 +57,7 @@ impl JavaVisitor<'_, '_> {
                     .map(|value| self.scalar(value))
                     .collect::<Result<Vec<_>, _>>()?;
                 let values = self.ids(&values)?;
-                let id = visit_call!(
-                    self,
-                    "structLiteral",
-                    "(I[I)I",
-                    JValue::Int(data_type),
-                    JValue::Object(&values)
-                );
+                let id = visit_call!(self, struct_literal, data_type, &values);
                 self.drop_local(values);
                 id
             }
@@ -76,13 +69,7 @@ impl JavaVisitor<'_, '_> {
                     .map(|value| self.scalar(value))
                     .collect::<Result<Vec<_>, _>>()?;
                 let elements = self.ids(&elements)?;
-                let id = visit_call!(
-                    self,
-                    "arrayLiteral",
-                    "(I[I)I",
-                    JValue::Int(data_type),
-                    JValue::Object(&elements)
-                );
+                let id = visit_call!(self, array_literal, data_type, &elements);
                 self.drop_local(elements);
                 id
             }
@@ -96,14 +83,7 @@ impl JavaVisitor<'_, '_> {
                 }
                 let keys = self.ids(&keys)?;
                 let values = self.ids(&values)?;
-                let id = visit_call!(
-                    self,
-                    "mapLiteral",
-                    "(I[I[I)I",
-                    JValue::Int(data_type),
-                    JValue::Object(&keys),
-                    JValue::Object(&values)
-                );
+                let id = visit_call!(self, map_literal, data_type, &keys, &values);
                 self.drop_local(keys);
                 self.drop_local(values);
                 id
@@ -116,13 +96,13 @@ impl JavaVisitor<'_, '_> {
 
     fn binary_literal(&mut self, bytes: &[u8]) -> Result<Id, Failure> {
         let value = self.env.byte_array_from_slice(bytes)?;
-        let id = visit_call!(self, "binaryLiteral", "([B)I", JValue::Object(&value));
+        let id = visit_call!(self, binary_literal, &value);
         self.drop_local(value);
         Ok(id)
     }
 
     pub(super) fn column_name(&mut self, name: &ColumnName) -> Result<Id, Failure> {
-        self.call_path(jni_str!("columnName"), name.path())
+        self.call_path(VisitorIds::column_name, name.path())
     }
 
     fn expressions<'e>(
@@ -135,10 +115,10 @@ impl JavaVisitor<'_, '_> {
     pub(super) fn expression(&mut self, expr: &Expression) -> Result<Id, Failure> {
         Ok(match expr {
             Expression::Literal(scalar) => self.scalar(scalar)?,
-            Expression::Column(name) => self.call_path(jni_str!("column"), name.path())?,
+            Expression::Column(name) => self.call_path(VisitorIds::column, name.path())?,
             Expression::Predicate(pred) => {
                 let pred = self.predicate(pred)?;
-                visit_call!(self, "predicateExpression", "(I)I", JValue::Int(pred))
+                visit_call!(self, predicate_expression, pred)
             }
             Expression::Struct(fields, keep) => {
                 let fields = self.expressions(fields.iter().map(|f| f.as_ref()))?;
@@ -147,13 +127,7 @@ impl JavaVisitor<'_, '_> {
                     None => -1,
                 };
                 let fields = self.ids(&fields)?;
-                let id = visit_call!(
-                    self,
-                    "structExpression",
-                    "([II)I",
-                    JValue::Object(&fields),
-                    JValue::Int(keep)
-                );
+                let id = visit_call!(self, struct_expression, &fields, keep);
                 self.drop_local(fields);
                 id
             }
@@ -166,11 +140,10 @@ impl JavaVisitor<'_, '_> {
                     let insertions = self.ids(&insertions)?;
                     let id = visit_call!(
                         self,
-                        "fieldPatch",
-                        "(Z[IZ)I",
-                        JValue::Bool(field_patch.keep_input),
-                        JValue::Object(&insertions),
-                        JValue::Bool(field_patch.optional)
+                        field_patch,
+                        field_patch.keep_input,
+                        &insertions,
+                        field_patch.optional
                     );
                     self.drop_local(insertions);
                     names.push(name.clone());
@@ -192,13 +165,12 @@ impl JavaVisitor<'_, '_> {
                 let appended = self.ids(&appended)?;
                 let id = visit_call!(
                     self,
-                    "structPatch",
-                    "([Ljava/lang/String;[Ljava/lang/String;[I[I[I)I",
-                    JValue::Object(&input_path),
-                    JValue::Object(&names),
-                    JValue::Object(&patches),
-                    JValue::Object(&prepended),
-                    JValue::Object(&appended)
+                    struct_patch,
+                    &input_path,
+                    &names,
+                    &patches,
+                    &prepended,
+                    &appended
                 );
                 self.drop_local(JObject::from(input_path));
                 self.drop_local(JObject::from(names));
@@ -223,7 +195,7 @@ impl JavaVisitor<'_, '_> {
                     BinaryExpressionOp::Multiply => "MULTIPLY",
                     BinaryExpressionOp::Divide => "DIVIDE",
                 };
-                self.call_op_pair(jni_str!("binaryExpression"), op, left, right)?
+                self.call_op_pair(VisitorIds::binary_expression, op, left, right)?
             }
             Expression::Variadic(variadic) => {
                 let children = self.expressions(&variadic.exprs)?;
@@ -231,42 +203,26 @@ impl JavaVisitor<'_, '_> {
                     VariadicExpressionOp::Coalesce => "COALESCE",
                     VariadicExpressionOp::Array => "ARRAY",
                 };
-                self.call_op_list(jni_str!("variadicExpression"), op, &children)?
+                self.call_op_list(VisitorIds::variadic_expression, op, &children)?
             }
             Expression::ParseJson(parse) => {
                 let json = self.expression(&parse.json_expr)?;
                 let schema = self.struct_type(&parse.output_schema)?;
-                visit_call!(
-                    self,
-                    "parseJson",
-                    "(II)I",
-                    JValue::Int(json),
-                    JValue::Int(schema)
-                )
+                visit_call!(self, parse_json, json, schema)
             }
             Expression::MapToStruct(map_to_struct) => {
                 let map = self.expression(&map_to_struct.map_expr)?;
                 let timezone = self.optional_string(map_to_struct.options.timestamp_timezone())?;
-                let id = visit_call!(
-                    self,
-                    "mapToStruct",
-                    "(ILjava/lang/String;)I",
-                    JValue::Int(map),
-                    JValue::Object(&timezone)
-                );
-                self.drop_local(timezone);
+                let id = visit_call!(self, map_to_struct, map, timezone.as_ref());
+                if let Some(timezone) = timezone {
+                    self.drop_local(timezone);
+                }
                 id
             }
             Expression::Cast(cast) => {
                 let child = self.expression(&cast.expr)?;
                 let target = self.data_type(&cast.target)?;
-                visit_call!(
-                    self,
-                    "cast",
-                    "(II)I",
-                    JValue::Int(child),
-                    JValue::Int(target)
-                )
+                visit_call!(self, cast, child, target)
             }
             Expression::Opaque(opaque) => {
                 self.unsupported_expression("Opaque", opaque.op.name())?
@@ -277,35 +233,29 @@ impl JavaVisitor<'_, '_> {
 
     fn unary_expression(&mut self, op: &str, child: Id) -> Result<Id, Failure> {
         let op = self.string(op)?;
-        let id = visit_call!(
-            self,
-            "unaryExpression",
-            "(Ljava/lang/String;I)I",
-            JValue::Object(&op),
-            JValue::Int(child)
-        );
+        let id = visit_call!(self, unary_expression, &op, child);
         self.drop_local(op);
         Ok(id)
     }
 
     fn unsupported_expression(&mut self, kind: &str, description: &str) -> Result<Id, Failure> {
-        self.call_strings(jni_str!("unsupportedExpression"), kind, description)
+        self.call_strings(VisitorIds::unsupported_expression, kind, description)
     }
 
     pub(super) fn predicate(&mut self, pred: &Predicate) -> Result<Id, Failure> {
         Ok(match pred {
             Predicate::BooleanExpression(expr) => {
                 let expr = self.expression(expr)?;
-                visit_call!(self, "booleanPredicate", "(I)I", JValue::Int(expr))
+                visit_call!(self, boolean_predicate, expr)
             }
             Predicate::Not(child) => {
                 let child = self.predicate(child)?;
-                visit_call!(self, "notPredicate", "(I)I", JValue::Int(child))
+                visit_call!(self, not_predicate, child)
             }
             Predicate::Unary(unary) => {
                 // IsNull is the only unary predicate.
                 let expr = self.expression(&unary.expr)?;
-                visit_call!(self, "isNullPredicate", "(I)I", JValue::Int(expr))
+                visit_call!(self, is_null_predicate, expr)
             }
             Predicate::Binary(binary) => {
                 let left = self.expression(&binary.left)?;
@@ -317,7 +267,7 @@ impl JavaVisitor<'_, '_> {
                     BinaryPredicateOp::Distinct => "DISTINCT",
                     BinaryPredicateOp::In => "IN",
                 };
-                self.call_op_pair(jni_str!("binaryPredicate"), op, left, right)?
+                self.call_op_pair(VisitorIds::binary_predicate, op, left, right)?
             }
             Predicate::Junction(junction) => {
                 let children = junction
@@ -329,7 +279,7 @@ impl JavaVisitor<'_, '_> {
                     JunctionPredicateOp::And => "AND",
                     JunctionPredicateOp::Or => "OR",
                 };
-                self.call_op_list(jni_str!("junctionPredicate"), op, &children)?
+                self.call_op_list(VisitorIds::junction_predicate, op, &children)?
             }
             Predicate::Opaque(opaque) => self.unsupported_predicate("Opaque", opaque.op.name())?,
             Predicate::Unknown(name) => self.unsupported_predicate("Unknown", name)?,
@@ -337,6 +287,6 @@ impl JavaVisitor<'_, '_> {
     }
 
     fn unsupported_predicate(&mut self, kind: &str, description: &str) -> Result<Id, Failure> {
-        self.call_strings(jni_str!("unsupportedPredicate"), kind, description)
+        self.call_strings(VisitorIds::unsupported_predicate, kind, description)
     }
 }

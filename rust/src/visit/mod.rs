@@ -6,37 +6,40 @@ mod expression;
 mod plan;
 mod schema;
 
-use jni::objects::{JIntArray, JObject, JObjectArray, JString, JValue};
-use jni::strings::JNIStr;
-use jni::{jni_sig, jni_str, Env};
+use jni::errors::Result as JniResult;
+use jni::objects::{JIntArray, JLongArray, JObject, JObjectArray, JString};
+use jni::Env;
 
+use crate::bridge::java_ids::{self, Checked, VisitorIds};
 use crate::bridge::Failure;
 
-pub use plan::{visit_operation, visit_plan};
+pub use plan::visit_plan;
 pub use schema::visit_schema;
 
-/// The Java visitor and the JNI environment to call it with.
+/// The Java visitor and the JNI environment to call it with; its callbacks go through ids
+/// resolved once ([`java_ids`]).
 pub struct JavaVisitor<'a, 'local> {
     env: &'a mut Env<'local>,
-    visitor: &'a JObject<'local>,
+    visitor: Checked<'a, 'local>,
+    ids: &'static VisitorIds,
 }
 
 pub type Id = i32;
 
 impl<'a, 'local> JavaVisitor<'a, 'local> {
-    pub fn new(env: &'a mut Env<'local>, visitor: &'a JObject<'local>) -> Self {
-        Self { env, visitor }
+    /// Fails unless `visitor` is a `KernelVisitor`.
+    pub fn new(env: &'a mut Env<'local>, visitor: &'a JObject<'local>) -> Result<Self, Failure> {
+        let ids = &java_ids::get(env)?.visitor;
+        let visitor = ids.check(env, visitor)?;
+        Ok(Self { env, visitor, ids })
     }
 
     fn string(&mut self, value: &str) -> Result<JString<'local>, Failure> {
         Ok(self.env.new_string(value)?)
     }
 
-    fn optional_string(&mut self, value: Option<&str>) -> Result<JObject<'local>, Failure> {
-        Ok(match value {
-            Some(value) => self.string(value)?.into(),
-            None => JObject::null(),
-        })
+    fn optional_string(&mut self, value: Option<&str>) -> Result<Option<JString<'local>>, Failure> {
+        value.map(|value| self.string(value)).transpose()
     }
 
     fn ids(&mut self, ids: &[Id]) -> Result<JIntArray<'local>, Failure> {
@@ -45,12 +48,17 @@ impl<'a, 'local> JavaVisitor<'a, 'local> {
         Ok(array)
     }
 
-    fn strings<S: AsRef<str>>(&mut self, values: &[S]) -> Result<JObjectArray<'local>, Failure> {
-        let len = i32::try_from(values.len())
-            .map_err(|_| Failure::Usage("too many strings for one Java array".into()))?;
-        let array =
-            self.env
-                .new_object_array(len, jni_str!("java/lang/String"), JObject::null())?;
+    fn longs(&mut self, values: &[i64]) -> Result<JLongArray<'local>, Failure> {
+        let array = self.env.new_long_array(values.len())?;
+        array.set_region(self.env, 0, values)?;
+        Ok(array)
+    }
+
+    fn strings<S: AsRef<str>>(
+        &mut self,
+        values: &[S],
+    ) -> Result<JObjectArray<'local, JString<'local>>, Failure> {
+        let array = JObjectArray::<JString>::new(self.env, values.len(), JString::null())?;
         for (index, value) in values.iter().enumerate() {
             let string = self.string(value.as_ref())?;
             array.set_element(self.env, index, &string)?;
@@ -65,67 +73,52 @@ impl<'a, 'local> JavaVisitor<'a, 'local> {
     }
 
     /// `visitor.<method>(String) -> int`
-    fn call_string(&mut self, method: &JNIStr, value: &str) -> Result<Id, Failure> {
+    fn call_string(
+        &mut self,
+        method: fn(&VisitorIds, &mut Env, &Checked, &JString) -> JniResult<Id>,
+        value: &str,
+    ) -> Result<Id, Failure> {
         let value = self.string(value)?;
-        let id = self
-            .env
-            .call_method(
-                self.visitor,
-                method,
-                jni_sig!("(Ljava/lang/String;)I"),
-                &[JValue::Object(&value)],
-            )?
-            .i()?;
+        let id = method(self.ids, self.env, &self.visitor, &value)?;
         self.drop_local(value);
         Ok(id)
     }
 
     /// `visitor.<method>(String, String) -> int`
-    fn call_strings(&mut self, method: &JNIStr, first: &str, second: &str) -> Result<Id, Failure> {
+    fn call_strings(
+        &mut self,
+        method: fn(&VisitorIds, &mut Env, &Checked, &JString, &JString) -> JniResult<Id>,
+        first: &str,
+        second: &str,
+    ) -> Result<Id, Failure> {
         let first = self.string(first)?;
         let second = self.string(second)?;
-        let id = self
-            .env
-            .call_method(
-                self.visitor,
-                method,
-                jni_sig!("(Ljava/lang/String;Ljava/lang/String;)I"),
-                &[JValue::Object(&first), JValue::Object(&second)],
-            )?
-            .i()?;
+        let id = method(self.ids, self.env, &self.visitor, &first, &second)?;
         self.drop_local(first);
         self.drop_local(second);
         Ok(id)
     }
 
     /// `visitor.<method>(String[] path) -> int`
-    fn call_path(&mut self, method: &JNIStr, path: &[String]) -> Result<Id, Failure> {
+    fn call_path(
+        &mut self,
+        method: fn(&VisitorIds, &mut Env, &Checked, &JObjectArray<JString>) -> JniResult<Id>,
+        path: &[String],
+    ) -> Result<Id, Failure> {
         let path = self.strings(path)?;
-        let id = self
-            .env
-            .call_method(
-                self.visitor,
-                method,
-                jni_sig!("([Ljava/lang/String;)I"),
-                &[JValue::Object(&path)],
-            )?
-            .i()?;
-        self.drop_local(JObject::from(path));
+        let id = method(self.ids, self.env, &self.visitor, &path)?;
+        self.drop_local(path);
         Ok(id)
     }
 
     /// `visitor.<method>(int[] ids) -> int`
-    fn call_ids(&mut self, method: &JNIStr, ids: &[Id]) -> Result<Id, Failure> {
+    fn call_ids(
+        &mut self,
+        method: fn(&VisitorIds, &mut Env, &Checked, &JIntArray) -> JniResult<Id>,
+        ids: &[Id],
+    ) -> Result<Id, Failure> {
         let ids = self.ids(ids)?;
-        let id = self
-            .env
-            .call_method(
-                self.visitor,
-                method,
-                jni_sig!("([I)I"),
-                &[JValue::Object(&ids)],
-            )?
-            .i()?;
+        let id = method(self.ids, self.env, &self.visitor, &ids)?;
         self.drop_local(ids);
         Ok(id)
     }
@@ -133,51 +126,37 @@ impl<'a, 'local> JavaVisitor<'a, 'local> {
     /// `visitor.<method>(String op, int left, int right) -> int`
     fn call_op_pair(
         &mut self,
-        method: &JNIStr,
+        method: fn(&VisitorIds, &mut Env, &Checked, &JString, Id, Id) -> JniResult<Id>,
         op: &str,
         left: Id,
         right: Id,
     ) -> Result<Id, Failure> {
         let op = self.string(op)?;
-        let id = self
-            .env
-            .call_method(
-                self.visitor,
-                method,
-                jni_sig!("(Ljava/lang/String;II)I"),
-                &[JValue::Object(&op), JValue::Int(left), JValue::Int(right)],
-            )?
-            .i()?;
+        let id = method(self.ids, self.env, &self.visitor, &op, left, right)?;
         self.drop_local(op);
         Ok(id)
     }
 
     /// `visitor.<method>(String op, int[] children) -> int`
-    fn call_op_list(&mut self, method: &JNIStr, op: &str, children: &[Id]) -> Result<Id, Failure> {
+    fn call_op_list(
+        &mut self,
+        method: fn(&VisitorIds, &mut Env, &Checked, &JString, &JIntArray) -> JniResult<Id>,
+        op: &str,
+        children: &[Id],
+    ) -> Result<Id, Failure> {
         let op = self.string(op)?;
         let children = self.ids(children)?;
-        let id = self
-            .env
-            .call_method(
-                self.visitor,
-                method,
-                jni_sig!("(Ljava/lang/String;[I)I"),
-                &[JValue::Object(&op), JValue::Object(&children)],
-            )?
-            .i()?;
+        let id = method(self.ids, self.env, &self.visitor, &op, &children)?;
         self.drop_local(op);
         self.drop_local(children);
         Ok(id)
     }
 }
 
-/// Calls `visitor.<name>(args) -> int` with a literal JNI signature.
+/// Calls the visitor callback `method` (a [`VisitorIds`] method) with `args`.
 macro_rules! visit_call {
-    ($v:expr, $name:literal, $sig:literal, $($arg:expr),* $(,)?) => {{
-        let value = $v
-            .env
-            .call_method($v.visitor, ::jni::jni_str!($name), ::jni::jni_sig!($sig), &[$($arg),*])?;
-        value.i()?
-    }};
+    ($v:expr, $method:ident $(, $arg:expr)* $(,)?) => {
+        $v.ids.$method($v.env, &$v.visitor $(, $arg)*)?
+    };
 }
 pub(crate) use visit_call;

@@ -1,23 +1,12 @@
 //! Plan walking.
 
 use delta_kernel::plans::ir::nodes::{Agg, FileType, Operator, ScanFile};
-use delta_kernel::plans::{Operation, Plan};
-use jni::jni_str;
-use jni::objects::{JObject, JValue};
+use delta_kernel::plans::Plan;
+use jni::objects::JObject;
 
 use super::{visit_call, Id, JavaVisitor};
+use crate::bridge::java_ids::VisitorIds;
 use crate::bridge::Failure;
-
-/// Visits a Consume phase's query plan; returns the id of the Java `Plan`. I/O operations never
-/// reach the engine side: they are answered in process (see `machine::placement`).
-pub fn visit_operation(visitor: &mut JavaVisitor, operation: &Operation) -> Result<Id, Failure> {
-    match operation {
-        Operation::QueryPlan(plan) => visit_plan(visitor, plan),
-        Operation::IoOperation(io) => Err(Failure::Usage(format!(
-            "I/O is answered in process, never by the engine side: {io:?}"
-        ))),
-    }
-}
 
 /// Visits a plan node by node (in the plan's topological order); returns the `Plan` id.
 pub fn visit_plan(visitor: &mut JavaVisitor, plan: &Plan) -> Result<Id, Failure> {
@@ -33,26 +22,14 @@ pub fn visit_plan(visitor: &mut JavaVisitor, plan: &Plan) -> Result<Id, Failure>
                 .collect::<Result<_, _>>()
                 .map_err(|_| Failure::Usage("plan node index out of range".into()))?;
             let inputs = visitor.ids(&inputs)?;
-            let id = visit_call!(
-                visitor,
-                "planNode",
-                "(I[I)I",
-                JValue::Int(op),
-                JValue::Object(&inputs)
-            );
+            let id = visit_call!(visitor, plan_node, op, &inputs);
             visitor.drop_local(inputs);
             Ok(id)
         })
         .collect::<Result<Vec<_>, Failure>>()?;
     let schema = visitor.struct_type(&plan.schema)?;
     let nodes = visitor.ids(&nodes)?;
-    let id = visit_call!(
-        visitor,
-        "plan",
-        "(I[I)I",
-        JValue::Int(schema),
-        JValue::Object(&nodes)
-    );
+    let id = visit_call!(visitor, plan, schema, &nodes);
     visitor.drop_local(nodes);
     Ok(id)
 }
@@ -78,43 +55,25 @@ impl JavaVisitor<'_, '_> {
                     .map(|scalar| self.scalar(scalar))
                     .collect::<Result<Vec<_>, _>>()?;
                 let literals = self.ids(&literals)?;
-                let id = visit_call!(
-                    self,
-                    "values",
-                    "(I[I)I",
-                    JValue::Int(schema),
-                    JValue::Object(&literals)
-                );
+                let id = visit_call!(self, values, schema, &literals);
                 self.drop_local(literals);
                 id
             }
             Operator::RelationSource(relation) => {
                 let schema = self.struct_type(relation.schema())?;
                 let id = self.string(relation.id())?;
-                let node = visit_call!(
-                    self,
-                    "relationSource",
-                    "(Ljava/lang/String;I)I",
-                    JValue::Object(&id),
-                    JValue::Int(schema)
-                );
+                let node = visit_call!(self, relation_source, &id, schema);
                 self.drop_local(id);
                 node
             }
             Operator::Project(project) => {
                 let expr = self.expression(&project.expr)?;
                 let schema = self.struct_type(&project.schema)?;
-                visit_call!(
-                    self,
-                    "project",
-                    "(II)I",
-                    JValue::Int(expr),
-                    JValue::Int(schema)
-                )
+                visit_call!(self, project, expr, schema)
             }
             Operator::Filter(filter) => {
                 let pred = self.predicate(&filter.predicate)?;
-                visit_call!(self, "filter", "(I)I", JValue::Int(pred))
+                visit_call!(self, filter, pred)
             }
             Operator::DynamicScan(scan) => {
                 let schema = self.struct_type(&scan.schema)?;
@@ -133,16 +92,15 @@ impl JavaVisitor<'_, '_> {
                 let constants = self.strings(&scan.file_constant_columns)?;
                 let id = visit_call!(
                     self,
-                    "dynamicScan",
-                    "(ILjava/lang/String;Ljava/lang/String;[Ljava/lang/String;IIII)I",
-                    JValue::Int(schema),
-                    JValue::Object(&file_type),
-                    JValue::Object(&base_url),
-                    JValue::Object(&constants),
-                    JValue::Int(path),
-                    JValue::Int(size),
-                    JValue::Int(modified),
-                    JValue::Int(dv)
+                    dynamic_scan,
+                    schema,
+                    &file_type,
+                    &base_url,
+                    &constants,
+                    path,
+                    size,
+                    modified,
+                    dv
                 );
                 self.drop_local(file_type);
                 self.drop_local(base_url);
@@ -163,14 +121,7 @@ impl JavaVisitor<'_, '_> {
                 let schema = self.struct_type(&aggregate.schema)?;
                 let group_by = self.ids(&group_by)?;
                 let aggs = self.ids(&aggs)?;
-                let id = visit_call!(
-                    self,
-                    "aggregate",
-                    "([I[II)I",
-                    JValue::Object(&group_by),
-                    JValue::Object(&aggs),
-                    JValue::Int(schema)
-                );
+                let id = visit_call!(self, aggregate, &group_by, &aggs, schema);
                 self.drop_local(group_by);
                 self.drop_local(aggs);
                 id
@@ -188,21 +139,14 @@ impl JavaVisitor<'_, '_> {
                     .collect::<Result<Vec<_>, _>>()?;
                 let probe = self.ids(&probe)?;
                 let build = self.ids(&build)?;
-                let id = visit_call!(
-                    self,
-                    "semiJoin",
-                    "(Z[I[I)I",
-                    JValue::Bool(join.inverted),
-                    JValue::Object(&probe),
-                    JValue::Object(&build)
-                );
+                let id = visit_call!(self, semi_join, join.inverted, &probe, &build);
                 self.drop_local(probe);
                 self.drop_local(build);
                 id
             }
-            Operator::UnionAll(_) => visit_call!(self, "unionAll", "()I",),
+            Operator::UnionAll(_) => visit_call!(self, union_all),
             Operator::WriteJson(_) => {
-                self.call_string(jni_str!("unsupportedOperator"), "WriteJson")?
+                self.call_string(VisitorIds::unsupported_operator, "WriteJson")?
             }
         })
     }
@@ -226,19 +170,13 @@ impl JavaVisitor<'_, '_> {
             ),
         };
         let kind = self.string(kind)?;
-        let id = visit_call!(
-            self,
-            "aggregation",
-            "(Ljava/lang/String;III)I",
-            JValue::Object(&kind),
-            JValue::Int(value),
-            JValue::Int(sentinel),
-            JValue::Int(key)
-        );
+        let id = visit_call!(self, aggregation, &kind, value, sentinel, key);
         self.drop_local(kind);
         Ok(id)
     }
 
+    /// A Parquet or JSON scan in one callback: its files column-wise, and each file's constants
+    /// (one literal per constant column) row-major.
     fn file_scan(
         &mut self,
         files: &[ScanFile],
@@ -246,54 +184,60 @@ impl JavaVisitor<'_, '_> {
         schema: &delta_kernel::schema::StructType,
         parquet: bool,
     ) -> Result<Id, Failure> {
-        let files = files
+        let mut constants = Vec::with_capacity(files.len() * constant_columns.len());
+        for file in files {
+            if file.file_constants.len() != constant_columns.len() {
+                return Err(Failure::Usage(format!(
+                    "scan file {} has {} constants for {} constant columns",
+                    file.meta.location,
+                    file.file_constants.len(),
+                    constant_columns.len()
+                )));
+            }
+            for constant in &file.file_constants {
+                constants.push(self.scalar(constant)?);
+            }
+        }
+        let locations: Vec<&str> = files.iter().map(|f| f.meta.location.as_str()).collect();
+        let sizes: Vec<i64> = files
             .iter()
-            .map(|file| {
-                let constants = file
-                    .file_constants
-                    .iter()
-                    .map(|c| self.scalar(c))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let constants = self.ids(&constants)?;
-                let location = self.string(file.meta.location.as_str())?;
-                let id = visit_call!(
-                    self,
-                    "scanFile",
-                    "(Ljava/lang/String;JJ[I)I",
-                    JValue::Object(&location),
-                    JValue::Long(i64::try_from(file.meta.size).unwrap_or(i64::MAX)),
-                    JValue::Long(file.meta.last_modified),
-                    JValue::Object(&constants)
-                );
-                self.drop_local(location);
-                self.drop_local(constants);
-                Ok(id)
-            })
-            .collect::<Result<Vec<_>, Failure>>()?;
+            .map(|f| i64::try_from(f.meta.size).unwrap_or(i64::MAX))
+            .collect();
+        let modified: Vec<i64> = files.iter().map(|f| f.meta.last_modified).collect();
         let schema = self.struct_type(schema)?;
-        let files = self.ids(&files)?;
+        let locations = self.strings(&locations)?;
+        let sizes = self.longs(&sizes)?;
+        let modified = self.longs(&modified)?;
+        let constants = self.ids(&constants)?;
         let constant_columns = self.strings(constant_columns)?;
         let id = if parquet {
             visit_call!(
                 self,
-                "scanParquet",
-                "([I[Ljava/lang/String;I)I",
-                JValue::Object(&files),
-                JValue::Object(&constant_columns),
-                JValue::Int(schema)
+                scan_parquet,
+                &locations,
+                &sizes,
+                &modified,
+                &constants,
+                &constant_columns,
+                schema
             )
         } else {
             visit_call!(
                 self,
-                "scanJson",
-                "([I[Ljava/lang/String;I)I",
-                JValue::Object(&files),
-                JValue::Object(&constant_columns),
-                JValue::Int(schema)
+                scan_json,
+                &locations,
+                &sizes,
+                &modified,
+                &constants,
+                &constant_columns,
+                schema
             )
         };
-        self.drop_local(files);
-        self.drop_local(JObject::from(constant_columns));
+        self.drop_local(locations);
+        self.drop_local(sizes);
+        self.drop_local(modified);
+        self.drop_local(constants);
+        self.drop_local(constant_columns);
         Ok(id)
     }
 }

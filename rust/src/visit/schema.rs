@@ -1,10 +1,10 @@
 //! Schema walking: data types and struct fields (with their metadata) become visitor objects.
 
 use delta_kernel::schema::{DataType, PrimitiveType, StructField, StructType};
-use jni::jni_str;
-use jni::objects::{JObject, JValue};
+use jni::objects::JObject;
 
 use super::{visit_call, Id, JavaVisitor};
+use crate::bridge::java_ids::VisitorIds;
 use crate::bridge::Failure;
 
 /// Visits `schema` and returns the id of the Java `KernelType.Struct`.
@@ -17,10 +17,9 @@ impl JavaVisitor<'_, '_> {
         Ok(match data_type {
             DataType::Primitive(PrimitiveType::Decimal(decimal)) => visit_call!(
                 self,
-                "decimalType",
-                "(II)I",
-                JValue::Int(i32::from(decimal.precision())),
-                JValue::Int(i32::from(decimal.scale()))
+                decimal_type,
+                i32::from(decimal.precision()),
+                i32::from(decimal.scale())
             ),
             DataType::Primitive(primitive) => self.primitive(&primitive.to_string())?,
             // Variant is struct-backed on disk; the translator decides whether it can read it.
@@ -28,31 +27,18 @@ impl JavaVisitor<'_, '_> {
             DataType::Struct(inner) => self.struct_type(inner)?,
             DataType::Array(array) => {
                 let element = self.data_type(&array.element_type)?;
-                visit_call!(
-                    self,
-                    "arrayType",
-                    "(IZ)I",
-                    JValue::Int(element),
-                    JValue::Bool(array.contains_null)
-                )
+                visit_call!(self, array_type, element, array.contains_null)
             }
             DataType::Map(map) => {
                 let key = self.data_type(&map.key_type)?;
                 let value = self.data_type(&map.value_type)?;
-                visit_call!(
-                    self,
-                    "mapType",
-                    "(IIZ)I",
-                    JValue::Int(key),
-                    JValue::Int(value),
-                    JValue::Bool(map.value_contains_null)
-                )
+                visit_call!(self, map_type, key, value, map.value_contains_null)
             }
         })
     }
 
     fn primitive(&mut self, name: &str) -> Result<Id, Failure> {
-        self.call_string(jni_str!("primitiveType"), name)
+        self.call_string(VisitorIds::primitive_type, name)
     }
 
     pub(super) fn struct_type(&mut self, schema: &StructType) -> Result<Id, Failure> {
@@ -60,7 +46,7 @@ impl JavaVisitor<'_, '_> {
             .fields()
             .map(|field| self.struct_field(field))
             .collect::<Result<Vec<_>, _>>()?;
-        self.call_ids(jni_str!("structType"), &fields)
+        self.call_ids(VisitorIds::struct_type, &fields)
     }
 
     fn struct_field(&mut self, field: &StructField) -> Result<Id, Failure> {
@@ -75,13 +61,12 @@ impl JavaVisitor<'_, '_> {
         let values = self.strings(&values)?;
         let id = visit_call!(
             self,
-            "structField",
-            "(Ljava/lang/String;IZ[Ljava/lang/String;[Ljava/lang/String;)I",
-            JValue::Object(&name),
-            JValue::Int(data_type),
-            JValue::Bool(field.is_nullable()),
-            JValue::Object(&keys),
-            JValue::Object(&values)
+            struct_field,
+            &name,
+            data_type,
+            field.is_nullable(),
+            &keys,
+            &values
         );
         self.drop_local(name);
         self.drop_local(JObject::from(keys));

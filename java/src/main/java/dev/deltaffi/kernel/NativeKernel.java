@@ -80,7 +80,7 @@ final class NativeKernel {
    */
   static native long kernelNanos(long machine);
 
-  /** Visits the pending Consume operation or PartialResult plan; returns the root id. */
+  /** Visits the query plan of the pending Consume or PartialResult phase; returns the root id. */
   static native int visitPhase(long machine, KernelVisitor visitor);
 
   /** Answers the pending Consume phase with the Arrow C stream at the given address. */

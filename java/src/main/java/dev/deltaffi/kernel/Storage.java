@@ -4,9 +4,10 @@ import java.io.IOException;
 
 /**
  * The storage every I/O request of the kernel goes through: the native object store
- * (rust/src/bridge/jvm_store.rs) calls these methods by name, from native threads. A {@link
- * java.io.FileNotFoundException} means a missing file; any other exception comes back as the cause
- * of the kernel's error. Implemented by dev.deltaffi.io.HadoopIo (Hadoop FileSystem).
+ * (rust/src/bridge/jvm_store.rs) calls these methods, resolved once by name and signature, from
+ * native threads. A {@link java.io.FileNotFoundException} means a missing file; any other exception
+ * comes back as the cause of the kernel's error. Implemented by dev.deltaffi.io.HadoopIo (Hadoop
+ * FileSystem).
  */
 public interface Storage {
 

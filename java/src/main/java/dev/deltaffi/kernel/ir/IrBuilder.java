@@ -310,27 +310,61 @@ public final class IrBuilder implements KernelVisitor {
   }
 
   @Override
-  public int scanFile(String location, long size, long lastModified, int[] constants) {
-    return add(
-        new PlanNode.ScanFile(location, size, lastModified, all(constants, Expr.Literal.class)));
-  }
-
-  @Override
-  public int scanParquet(int[] files, String[] constantColumns, int schema) {
+  public int scanParquet(
+      String[] locations,
+      long[] sizes,
+      long[] lastModified,
+      int[] rowMajorConstants,
+      String[] constantColumns,
+      int schema) {
     return add(
         new PlanNode.ScanParquet(
-            all(files, PlanNode.ScanFile.class),
+            files(locations, sizes, lastModified, rowMajorConstants, constantColumns.length),
             List.of(constantColumns),
             get(schema, KernelType.Struct.class)));
   }
 
   @Override
-  public int scanJson(int[] files, String[] constantColumns, int schema) {
+  public int scanJson(
+      String[] locations,
+      long[] sizes,
+      long[] lastModified,
+      int[] rowMajorConstants,
+      String[] constantColumns,
+      int schema) {
     return add(
         new PlanNode.ScanJson(
-            all(files, PlanNode.ScanFile.class),
+            files(locations, sizes, lastModified, rowMajorConstants, constantColumns.length),
             List.of(constantColumns),
             get(schema, KernelType.Struct.class)));
+  }
+
+  /** A scan's files from their columns; each file has {@code width} constants. */
+  private List<PlanNode.ScanFile> files(
+      String[] locations, long[] sizes, long[] lastModified, int[] constants, int width) {
+    int count = locations.length;
+    if (sizes.length != count
+        || lastModified.length != count
+        || constants.length != count * width) {
+      throw new IllegalArgumentException(
+          count
+              + " scan files with "
+              + sizes.length
+              + " sizes, "
+              + lastModified.length
+              + " modification times and "
+              + constants.length
+              + " constants of width "
+              + width);
+    }
+    List<PlanNode.ScanFile> files = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      int[] own = Arrays.copyOfRange(constants, i * width, (i + 1) * width);
+      files.add(
+          new PlanNode.ScanFile(
+              locations[i], sizes[i], lastModified[i], all(own, Expr.Literal.class)));
+    }
+    return files;
   }
 
   @Override

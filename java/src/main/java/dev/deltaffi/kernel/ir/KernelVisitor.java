@@ -105,11 +105,27 @@ public interface KernelVisitor {
   // --- plan operators
   int columnName(String[] path);
 
-  int scanFile(String location, long size, long lastModified, int[] constants);
+  /**
+   * A Parquet scan, its files column-wise: file i is at locations[i], of sizes[i] bytes, modified
+   * at lastModified[i] (ms); rowMajorConstants holds files * constantColumns.length literal ids,
+   * each file's constants in column order.
+   */
+  int scanParquet(
+      String[] locations,
+      long[] sizes,
+      long[] lastModified,
+      int[] rowMajorConstants,
+      String[] constantColumns,
+      int schema);
 
-  int scanParquet(int[] files, String[] constantColumns, int schema);
-
-  int scanJson(int[] files, String[] constantColumns, int schema);
+  /** A JSON scan, its files as {@link #scanParquet}'s. */
+  int scanJson(
+      String[] locations,
+      long[] sizes,
+      long[] lastModified,
+      int[] rowMajorConstants,
+      String[] constantColumns,
+      int schema);
 
   /** rowMajorLiterals holds rows * schema-width literal ids. */
   int values(int schema, int[] rowMajorLiterals);

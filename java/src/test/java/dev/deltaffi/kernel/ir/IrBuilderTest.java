@@ -152,12 +152,21 @@ class IrBuilderTest {
     int longType = ir.primitiveType("long");
     int version = ir.structField("version", longType, false, NONE, NONE);
     int schema = ir.structType(ids(version));
-    int file = ir.scanFile("file:///t/_delta_log/0.json", 10, 20, ids(ir.longLiteral(0)));
-    int scan = ir.scanJson(ids(file), new String[] {"version"}, schema);
+    String[] locations = {"file:///t/_delta_log/0.json", "file:///t/_delta_log/1.json"};
+    long[] sizes = {10, 11};
+    long[] modified = {20, 21};
+    String[] constantColumns = {"version"};
+    int[] constants = ids(ir.longLiteral(0), ir.longLiteral(1));
+    int scan = ir.scanJson(locations, sizes, modified, constants, constantColumns, schema);
     PlanNode.ScanJson json = ir.get(scan, PlanNode.ScanJson.class);
     assertEquals(List.of("version"), json.constantColumns());
     assertEquals(10, json.files().get(0).size());
-    assertEquals(0L, json.files().get(0).constants().get(0).value());
+    assertEquals(21, json.files().get(1).lastModified());
+    assertEquals(locations[1], json.files().get(1).location());
+    assertEquals(1L, json.files().get(1).constants().get(0).value());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ir.scanParquet(locations, sizes, modified, ids(), constantColumns, schema));
 
     int path = ir.columnName(new String[] {"path"});
     int dynamic =
