@@ -158,7 +158,8 @@ final class DeltaFfiSqlParser implements ParserInterface {
                 }
               });
       micros = new Cast(zoned, DataTypes.TimestampType, Option.apply(zone)).eval(null);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Unresolved functions fail evaluation with Spark's internal error (checked in Java's eyes).
       throw new ReadOptions.InvalidOptionException(
           "TIMESTAMP AS OF needs a constant timestamp, got " + expression.sql(), e);
     }
