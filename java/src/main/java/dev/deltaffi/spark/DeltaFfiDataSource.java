@@ -70,29 +70,26 @@ public final class DeltaFfiDataSource
   }
 
   private synchronized DeltaFfiTable table(Map<String, String> options) {
-    try {
-      return DeltaFfiErrors.asSparkErrors(
-          () -> {
-            ReadOptions read = ReadOptions.parse(options);
-            if (loaded == null || !loaded.readOptions().equals(read)) {
-              loaded = DeltaFfiTable.load(SparkSession.active(), read);
-            }
-            return loaded;
-          });
-    } catch (Throwable e) {
-      if (calledByWriter()) {
-        // Spark's DataFrameWriter loads the table before it asks whether it can write: a write
-        // to a new path must not fail as a missing table.
-        throw DeltaFfiErrors.<RuntimeException>undeclared(
-            DeltaFfiErrors.readOnly(options.getOrDefault("path", "a table")));
-      }
-      throw e;
+    if (calledByWriter()) {
+      // Spark's DataFrameWriter loads the table before it asks whether it can write: refuse
+      // before loading anything (a new path must not fail as a missing table, and no snapshot
+      // is held for a write that cannot happen).
+      throw DeltaFfiErrors.<RuntimeException>undeclared(
+          DeltaFfiErrors.readOnly(options.getOrDefault("path", "a table")));
     }
+    return DeltaFfiErrors.asSparkErrors(
+        () -> {
+          ReadOptions read = ReadOptions.parse(options);
+          if (loaded == null || !loaded.readOptions().equals(read)) {
+            loaded = DeltaFfiTable.load(SparkSession.active(), read);
+          }
+          return loaded;
+        });
   }
 
   /**
    * Whether Spark asks for the table to write it: the TableProvider API does not say, so the
-   * caller's frames do (only looked at when loading failed).
+   * caller's frames do.
    */
   private static boolean calledByWriter() {
     return StackWalker.getInstance()
