@@ -44,21 +44,18 @@ final class DeltaFfiSqlParser implements ParserInterface {
 
   @Override
   public LogicalPlan parsePlan(String sqlText) throws ParseException {
-    LogicalPlan parsed = delegate.parsePlan(sqlText);
-    return DeltaFfiErrors.asSparkErrors(() -> resolvePaths(parsed));
+    return resolvePaths(delegate.parsePlan(sqlText));
   }
 
   @Override
   public LogicalPlan parsePlanWithParameters(String sqlText, ParameterContext parameters)
       throws ParseException {
-    LogicalPlan parsed = delegate.parsePlanWithParameters(sqlText, parameters);
-    return DeltaFfiErrors.asSparkErrors(() -> resolvePaths(parsed));
+    return resolvePaths(delegate.parsePlanWithParameters(sqlText, parameters));
   }
 
   @Override
   public LogicalPlan parseQuery(String sqlText) throws ParseException {
-    LogicalPlan parsed = delegate.parseQuery(sqlText);
-    return DeltaFfiErrors.asSparkErrors(() -> resolvePaths(parsed));
+    return resolvePaths(delegate.parseQuery(sqlText));
   }
 
   @Override
@@ -96,8 +93,15 @@ final class DeltaFfiSqlParser implements ParserInterface {
     return delegate.parseDataType(sqlText);
   }
 
-  /** The plan with each {@code `delta-ffi`.`path`} relation (in subqueries too) resolved. */
+  /**
+   * The plan with each {@code `delta-ffi`.`path`} relation (in subqueries too) resolved; a failure
+   * to load one leaves as a Spark error.
+   */
   private LogicalPlan resolvePaths(LogicalPlan plan) {
+    return DeltaFfiErrors.asSparkErrors(() -> pathsResolved(plan));
+  }
+
+  private LogicalPlan pathsResolved(LogicalPlan plan) {
     return plan.transformDownWithSubqueries(
         new AbstractPartialFunction<LogicalPlan, LogicalPlan>() {
           @Override
