@@ -7,6 +7,7 @@ pub mod logging;
 pub mod machine;
 mod panics;
 mod results;
+mod schema_key;
 mod visit;
 
 use jni::objects::{JClass, JLongArray, JObject, JObjectArray, JString, JThrowable};
@@ -263,9 +264,13 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_step<'local>(
         with_machine(handle, |machine| {
             // Take the stream first, so it is released even when the phase is wrong.
             // SAFETY: the Java side passes the address of an exported ArrowArrayStream.
-            let reader = unsafe { results::import_stream(stream_address) }?;
+            let stream = unsafe { results::take_stream(stream_address) }?;
             match machine.phase()? {
-                PhaseView::Consume(_) => Ok(machine.step(Ok(results::plan_rows(reader)))?),
+                PhaseView::Consume(plan) => {
+                    // SAFETY: Java lays the stream out by the schema of the plan it ran.
+                    let rows = unsafe { results::plan_rows(stream, &plan.schema) }?;
+                    Ok(machine.step(Ok(rows))?)
+                }
                 _ => Err(Failure::Usage("step answers Consume phases only".into())),
             }
         })

@@ -178,7 +178,8 @@ visitor_methods! {
         keys: &JObjectArray<'_, JString<'_>>,
         values: &JObjectArray<'_, JString<'_>>,
     );
-    struct_type = "structType"(fields: &JIntArray<'_>);
+    known_struct_type = "knownStructType"(key_high: i64, key_low: i64);
+    struct_type = "structType"(fields: &JIntArray<'_>, key_high: i64, key_low: i64);
     null_literal = "nullLiteral"(data_type: i32);
     boolean_literal = "booleanLiteral"(value: bool);
     byte_literal = "byteLiteral"(value: i8);

@@ -111,18 +111,6 @@ impl<'a, 'local> JavaVisitor<'a, 'local> {
         Ok(id)
     }
 
-    /// `visitor.<method>(int[] ids) -> int`
-    fn call_ids(
-        &mut self,
-        method: fn(&VisitorIds, &mut Env, &Checked, &JIntArray) -> JniResult<Id>,
-        ids: &[Id],
-    ) -> Result<Id, Failure> {
-        let ids = self.ids(ids)?;
-        let id = method(self.ids, self.env, &self.visitor, &ids)?;
-        self.drop_local(ids);
-        Ok(id)
-    }
-
     /// `visitor.<method>(String op, int left, int right) -> int`
     fn call_op_pair(
         &mut self,

@@ -6,6 +6,7 @@ use jni::objects::JObject;
 use super::{visit_call, Id, JavaVisitor};
 use crate::bridge::java_ids::VisitorIds;
 use crate::bridge::Failure;
+use crate::schema_key::SchemaKey;
 
 /// Visits `schema` and returns the id of the Java `KernelType.Struct`.
 pub fn visit_schema(visitor: &mut JavaVisitor, schema: &StructType) -> Result<Id, Failure> {
@@ -41,12 +42,22 @@ impl JavaVisitor<'_, '_> {
         self.call_string(VisitorIds::primitive_type, name)
     }
 
+    /// A struct the visitor already holds under the schema's key is not walked again: the log's
+    /// schemas come back on every phase of every load, at several calls per field each.
     pub(super) fn struct_type(&mut self, schema: &StructType) -> Result<Id, Failure> {
+        let key = SchemaKey::of(schema);
+        let known = visit_call!(self, known_struct_type, key.high, key.low);
+        if known >= 0 {
+            return Ok(known);
+        }
         let fields = schema
             .fields()
             .map(|field| self.struct_field(field))
             .collect::<Result<Vec<_>, _>>()?;
-        self.call_ids(VisitorIds::struct_type, &fields)
+        let fields = self.ids(&fields)?;
+        let id = visit_call!(self, struct_type, &fields, key.high, key.low);
+        self.drop_local(fields);
+        Ok(id)
     }
 
     fn struct_field(&mut self, field: &StructField) -> Result<Id, Failure> {

@@ -4,9 +4,11 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
 /**
@@ -14,6 +16,18 @@ import java.util.stream.IntStream;
  * appends one object to a table and returns its index, which later callbacks use to refer to it.
  */
 public final class IrBuilder implements KernelVisitor {
+
+  /**
+   * Struct types by schema content key, shared by every builder: the IR is immutable, and the same
+   * few schemas (the log's actions, each table's data) come back on every phase of every load.
+   * Bounded: beyond {@link #KNOWN_STRUCTS_KEPT} it starts over.
+   */
+  private static final Map<KeyOfSchema, KernelType.Struct> KNOWN_STRUCTS =
+      new ConcurrentHashMap<>();
+
+  private static final int KNOWN_STRUCTS_KEPT = 512;
+
+  private record KeyOfSchema(long high, long low) {}
 
   private final List<Object> objects = new ArrayList<>();
 
@@ -93,12 +107,25 @@ public final class IrBuilder implements KernelVisitor {
     for (int i = 0; i < metadataKeys.length; i++) {
       metadata.put(metadataKeys[i], metadataValues[i]);
     }
-    return add(new KernelType.Field(name, get(type, KernelType.class), nullable, metadata));
+    return add(
+        new KernelType.Field(
+            name, get(type, KernelType.class), nullable, Collections.unmodifiableMap(metadata)));
   }
 
   @Override
-  public int structType(int[] fields) {
-    return add(new KernelType.Struct(all(fields, KernelType.Field.class)));
+  public int knownStructType(long keyHigh, long keyLow) {
+    KernelType.Struct known = KNOWN_STRUCTS.get(new KeyOfSchema(keyHigh, keyLow));
+    return known == null ? -1 : add(known);
+  }
+
+  @Override
+  public int structType(int[] fields, long keyHigh, long keyLow) {
+    KernelType.Struct struct = new KernelType.Struct(all(fields, KernelType.Field.class));
+    if (KNOWN_STRUCTS.size() >= KNOWN_STRUCTS_KEPT) {
+      KNOWN_STRUCTS.clear();
+    }
+    KNOWN_STRUCTS.put(new KeyOfSchema(keyHigh, keyLow), struct);
+    return add(struct);
   }
 
   // --- literals
@@ -359,10 +386,11 @@ public final class IrBuilder implements KernelVisitor {
     }
     List<PlanNode.ScanFile> files = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      int[] own = Arrays.copyOfRange(constants, i * width, (i + 1) * width);
-      files.add(
-          new PlanNode.ScanFile(
-              locations[i], sizes[i], lastModified[i], all(own, Expr.Literal.class)));
+      Expr.Literal[] own = new Expr.Literal[width];
+      for (int c = 0; c < width; c++) {
+        own[c] = get(constants[i * width + c], Expr.Literal.class);
+      }
+      files.add(new PlanNode.ScanFile(locations[i], sizes[i], lastModified[i], List.of(own)));
     }
     return files;
   }

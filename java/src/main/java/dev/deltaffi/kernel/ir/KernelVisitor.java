@@ -19,7 +19,14 @@ public interface KernelVisitor {
   int structField(
       String name, int type, boolean nullable, String[] metadataKeys, String[] metadataValues);
 
-  int structType(int[] fields);
+  /**
+   * A struct type this visitor already built for a schema with the same 128-bit content key (the
+   * walker skips visiting it again), or -1 when there is none.
+   */
+  int knownStructType(long keyHigh, long keyLow);
+
+  /** A struct type of these fields, whose schema has the given content key. */
+  int structType(int[] fields, long keyHigh, long keyLow);
 
   // --- literals (each returns an Expr.Literal)
   int nullLiteral(int type);

@@ -2,12 +2,14 @@ package dev.deltaffi.kernel.ir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class IrBuilderTest {
@@ -20,6 +22,26 @@ class IrBuilderTest {
 
   private static final String[] NONE = {};
 
+  /** Keys no other test's struct has (the builders share their known structs). */
+  private static final AtomicLong KEYS = new AtomicLong(System.nanoTime());
+
+  private int struct(int[] fields) {
+    return ir.structType(fields, KEYS.incrementAndGet(), 7);
+  }
+
+  @Test
+  void aStructIsKnownToLaterBuildersByItsSchemaKey() {
+    long key = KEYS.incrementAndGet();
+    assertEquals(-1, ir.knownStructType(key, 7));
+    int field = ir.structField("a", ir.primitiveType("long"), true, NONE, NONE);
+    KernelType.Struct built = ir.get(ir.structType(ids(field), key, 7), KernelType.Struct.class);
+
+    IrBuilder later = new IrBuilder();
+    int known = later.knownStructType(key, 7);
+    assertSame(built, later.get(known, KernelType.Struct.class));
+    assertEquals(-1, later.knownStructType(key, 8), "both halves of the key count");
+  }
+
   @Test
   void typesNestAndKeepMetadataInOrder() {
     int longType = ir.primitiveType("long");
@@ -27,7 +49,7 @@ class IrBuilderTest {
     int map = ir.mapType(ir.primitiveType("string"), ir.decimalType(10, 2), true);
     int a = ir.structField("a", array, false, new String[] {"k2", "k1"}, new String[] {"v2", "v1"});
     int b = ir.structField("b", map, true, NONE, NONE);
-    KernelType.Struct struct = ir.get(ir.structType(ids(a, b)), KernelType.Struct.class);
+    KernelType.Struct struct = ir.get(struct(ids(a, b)), KernelType.Struct.class);
 
     KernelType.Field first = struct.fields().get(0);
     assertEquals("a", first.name());
@@ -71,7 +93,7 @@ class IrBuilderTest {
   void nestedLiteralsHoldTheirChildren() {
     int string = ir.primitiveType("string");
     int field = ir.structField("s", string, true, NONE, NONE);
-    int structType = ir.structType(ids(field));
+    int structType = struct(ids(field));
     int x = ir.stringLiteral("x");
     Expr.Literal struct = ir.get(ir.structLiteral(structType, ids(x)), Expr.Literal.class);
     assertEquals(
@@ -118,7 +140,7 @@ class IrBuilderTest {
     assertTrue(patch.fieldPatches().get("b").optional());
     assertEquals(1, patch.appended().size());
 
-    int json = ir.parseJson(column, ir.structType(ids()));
+    int json = ir.parseJson(column, struct(ids()));
     assertEquals(List.of(), ir.get(json, Expr.ParseJson.class).schema().fields());
     assertNull(ir.get(ir.mapToStruct(column, null), Expr.MapToStruct.class).timezone());
     int junction = ir.junctionPredicate("AND", ids(isNull, not));
@@ -136,7 +158,7 @@ class IrBuilderTest {
     int longType = ir.primitiveType("long");
     int a = ir.structField("a", longType, true, NONE, NONE);
     int b = ir.structField("b", longType, true, NONE, NONE);
-    int schema = ir.structType(ids(a, b));
+    int schema = struct(ids(a, b));
     int one = ir.longLiteral(1);
     int two = ir.longLiteral(2);
     PlanNode.Values values =
@@ -151,7 +173,7 @@ class IrBuilderTest {
   void planOperatorsAndPlans() {
     int longType = ir.primitiveType("long");
     int version = ir.structField("version", longType, false, NONE, NONE);
-    int schema = ir.structType(ids(version));
+    int schema = struct(ids(version));
     String[] locations = {"file:///t/_delta_log/0.json", "file:///t/_delta_log/1.json"};
     long[] sizes = {10, 11};
     long[] modified = {20, 21};
