@@ -652,3 +652,74 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_logShape<'local>(
         Ok(array)
     })
 }
+
+fn change_feed_context(table_root: &str, start: Version, end: Option<Version>) -> String {
+    match end {
+        Some(end) => format!("table {table_root} (change data feed of versions {start} to {end})"),
+        None => format!("table {table_root} (change data feed from version {start} to the latest)"),
+    }
+}
+
+fn version_arg(value: jlong, what: &str) -> Result<Version, Failure> {
+    Version::try_from(value).map_err(|_| Failure::Usage(format!("{what} {value} is negative")))
+}
+
+/// Resolves the change feed of versions `start` to `end` (-1: the latest) on the calling thread,
+/// reading the log through `hadoop_io`: returns the end version and the id of the feed's schema
+/// walked into `visitor`.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_changeFeed<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    table_root: JString<'local>,
+    hadoop_io: JObject<'local>,
+    start: jlong,
+    end: jlong,
+    visitor: JObject<'local>,
+) -> JLongArray<'local> {
+    entry(&mut env, |env| {
+        let table_root = java_string(env, &table_root)?;
+        let start = version_arg(start, "start version")?;
+        let end = (end >= 0)
+            .then(|| version_arg(end, "end version"))
+            .transpose()?;
+        let context = change_feed_context(&table_root, start, end);
+        let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
+        let range = machine::changes::resolve(engine.as_ref(), &table_root, start, end)
+            .map_err(|e| Failure::from(e).in_context(&context))?;
+        let mut visitor = JavaVisitor::new(env, &visitor)?;
+        let schema = visit::visit_schema(&mut visitor, &range.schema)?;
+        let end =
+            i64::try_from(range.end).map_err(|_| Failure::Usage("version overflow".into()))?;
+        let array = env.new_long_array(2)?;
+        array.set_region(env, 0, &[end, i64::from(schema)])?;
+        Ok(array)
+    })
+}
+
+/// Reads the changes of versions `start` to `end`, only `columns`, on the calling thread through
+/// `hadoop_io`, and writes them as an Arrow C stream into the struct at `stream_address`.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_readChanges<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    table_root: JString<'local>,
+    hadoop_io: JObject<'local>,
+    start: jlong,
+    end: jlong,
+    columns: JObjectArray<'local>,
+    stream_address: jlong,
+) {
+    entry(&mut env, |env| {
+        let table_root = java_string(env, &table_root)?;
+        let start = version_arg(start, "start version")?;
+        let end = version_arg(end, "end version")?;
+        let columns = java_strings(env, &columns)?;
+        let context = change_feed_context(&table_root, start, Some(end));
+        let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
+        let batches = machine::changes::read(engine, &table_root, start, end, &columns)
+            .map_err(|e| Failure::from(e).in_context(&context))?;
+        tracing::debug!("read {context}: {} batches", batches.len());
+        Ok(results::export_batches(batches, stream_address)?)
+    })
+}

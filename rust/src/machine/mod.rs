@@ -12,6 +12,7 @@
 //!
 //! Pure Rust: nothing here knows about JNI.
 
+pub mod changes;
 pub mod deletion_vector;
 pub mod facts;
 pub mod history;

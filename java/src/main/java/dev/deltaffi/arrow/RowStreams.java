@@ -47,24 +47,85 @@ public final class RowStreams {
    */
   public static boolean importBatches(
       LongPredicate fill, BiConsumer<List<String>, ColumnarBatch> each) {
-    try (ArrowArrayStream stream = ArrowArrayStream.allocateNew(ALLOCATOR)) {
-      if (!fill.test(stream.memoryAddress())) {
+    try (Imported imported = importStream(fill)) {
+      if (imported == null) {
         return false;
       }
-      try (ArrowReader reader = Data.importArrayStream(ALLOCATOR, stream)) {
-        VectorSchemaRoot root = reader.getVectorSchemaRoot();
-        List<String> names = root.getSchema().getFields().stream().map(Field::getName).toList();
-        while (reader.loadNextBatch()) {
-          ColumnVector[] columns =
-              root.getFieldVectors().stream()
-                  .map(ArrowColumnVector::new)
-                  .toArray(ColumnVector[]::new);
-          each.accept(names, new ColumnarBatch(columns, root.getRowCount()));
+      for (ColumnarBatch batch = imported.next(); batch != null; batch = imported.next()) {
+        each.accept(imported.names(), batch);
+      }
+      return true;
+    }
+  }
+
+  /**
+   * The Arrow C stream that {@code fill} writes into a fresh stream struct (given its address),
+   * open for reading batch by batch; null when {@code fill} returned false (it wrote none).
+   */
+  public static Imported importStream(LongPredicate fill) {
+    ArrowArrayStream stream = ArrowArrayStream.allocateNew(ALLOCATOR);
+    try {
+      if (!fill.test(stream.memoryAddress())) {
+        stream.close();
+        return null;
+      }
+      return new Imported(stream, Data.importArrayStream(ALLOCATOR, stream));
+    } catch (RuntimeException | Error e) {
+      stream.close();
+      throw e;
+    }
+  }
+
+  /** An imported Arrow C stream read as Spark columnar batches; closing it frees the batches. */
+  public static final class Imported implements AutoCloseable {
+    private final ArrowArrayStream stream;
+    private final ArrowReader reader;
+    private final List<String> names;
+
+    private Imported(ArrowArrayStream stream, ArrowReader reader) {
+      this.stream = stream;
+      this.reader = reader;
+      try {
+        this.names =
+            reader.getVectorSchemaRoot().getSchema().getFields().stream()
+                .map(Field::getName)
+                .toList();
+      } catch (IOException e) {
+        close();
+        throw new UncheckedIOException("cannot read an Arrow stream from native code", e);
+      }
+    }
+
+    public List<String> names() {
+      return names;
+    }
+
+    /** The next batch, valid until the next call or close; null after the last. */
+    public ColumnarBatch next() {
+      try {
+        if (!reader.loadNextBatch()) {
+          return null;
         }
+        VectorSchemaRoot root = reader.getVectorSchemaRoot();
+        ColumnVector[] columns =
+            root.getFieldVectors().stream()
+                .map(ArrowColumnVector::new)
+                .toArray(ColumnVector[]::new);
+        return new ColumnarBatch(columns, root.getRowCount());
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read an Arrow stream from native code", e);
       }
-      return true;
+    }
+
+    @Override
+    public void close() {
+      try {
+        reader.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot release an Arrow stream from native code", e);
+      } finally {
+        stream.close();
+      }
     }
   }
 

@@ -133,6 +133,22 @@ final class NativeKernel {
       int sizeInBytes,
       long cardinality);
 
+  /**
+   * Resolves the change feed of versions {@code start} to {@code end} (-1: the latest) of the table
+   * at {@code tableRoot}, reading the log through {@code io} on the calling thread: {end version,
+   * id of the feed's schema walked into {@code visitor}}.
+   */
+  static native long[] changeFeed(
+      String tableRoot, Storage io, long start, long end, KernelVisitor visitor);
+
+  /**
+   * Reads the changes of versions {@code start} to {@code end}, only {@code columns}, through
+   * {@code io} on the calling thread, as an Arrow C stream written into the struct at {@code
+   * streamAddress}.
+   */
+  static native void readChanges(
+      String tableRoot, Storage io, long start, long end, String[] columns, long streamAddress);
+
   static native void release(long handle);
 
   static native long liveHandles();

@@ -26,7 +26,8 @@ public final class DeltaFfiDataSource
 
   public static final String SHORT_NAME = "delta-ffi";
 
-  private DeltaFfiTable loaded;
+  private Table loaded;
+  private ReadOptions loadedWith;
 
   @Override
   public String shortName() {
@@ -69,7 +70,7 @@ public final class DeltaFfiDataSource
         DeltaFfiErrors.readOnly(parameters.getOrElse("path", () -> "a table")));
   }
 
-  private synchronized DeltaFfiTable table(Map<String, String> options) {
+  private synchronized Table table(Map<String, String> options) {
     if (calledByWriter()) {
       // Spark's DataFrameWriter loads the table before it asks whether it can write: refuse
       // before loading anything (a new path must not fail as a missing table, and no snapshot
@@ -80,8 +81,12 @@ public final class DeltaFfiDataSource
     return DeltaFfiErrors.asSparkErrors(
         () -> {
           ReadOptions read = ReadOptions.parse(options);
-          if (loaded == null || !loaded.readOptions().equals(read)) {
-            loaded = DeltaFfiTable.load(SparkSession.active(), read);
+          if (loaded == null || !read.equals(loadedWith)) {
+            loaded =
+                read.changes().isPresent()
+                    ? ChangeFeedTable.load(SparkSession.active(), read)
+                    : DeltaFfiTable.load(SparkSession.active(), read);
+            loadedWith = read;
           }
           return loaded;
         });

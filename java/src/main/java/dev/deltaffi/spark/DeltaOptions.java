@@ -22,9 +22,12 @@ enum DeltaOptions {
   STARTING_VERSION(
       "startingVersion", Support.CHANGE_FEED, "first version of a change feed or a stream"),
   STARTING_TIMESTAMP(
-      "startingTimestamp", Support.CHANGE_FEED, "first commit time of a change feed or a stream"),
+      "startingTimestamp",
+      Support.CHANGE_FEED_BY_TIME,
+      "first commit time of a change feed or a stream"),
   ENDING_VERSION("endingVersion", Support.CHANGE_FEED, "last version of a change feed"),
-  ENDING_TIMESTAMP("endingTimestamp", Support.CHANGE_FEED, "last commit time of a change feed"),
+  ENDING_TIMESTAMP(
+      "endingTimestamp", Support.CHANGE_FEED_BY_TIME, "last commit time of a change feed"),
   MAX_FILES_PER_TRIGGER("maxFilesPerTrigger", Support.STREAMING, "files per micro-batch"),
   MAX_BYTES_PER_TRIGGER("maxBytesPerTrigger", Support.STREAMING, "bytes per micro-batch"),
   IGNORE_FILE_DELETION("ignoreFileDeletion", Support.STREAMING, "old name of `ignoreDeletes`"),
@@ -62,7 +65,8 @@ enum DeltaOptions {
   /** What delta-ffi does with an option. */
   enum Support {
     READ("honoured"),
-    CHANGE_FEED("refused: change data feed is not read yet"),
+    CHANGE_FEED("honoured with `readChangeFeed=true` (batch), refused otherwise"),
+    CHANGE_FEED_BY_TIME("refused: change data feed by commit time is not read yet"),
     STREAMING("refused: streaming reads are not supported yet"),
     WRITE("refused: delta-ffi is read-only");
 
@@ -95,19 +99,34 @@ enum DeltaOptions {
     }
   }
 
+  /** Whether {@code options} ask for the change data feed ({@code readChangeFeed=true}). */
+  static boolean readsChangeFeed(Map<String, String> options) {
+    return options.entrySet().stream()
+        .anyMatch(
+            option ->
+                of(option.getKey())
+                        .filter(o -> o == READ_CHANGE_FEED || o == READ_CHANGE_DATA)
+                        .isPresent()
+                    && "true".equals(option.getValue().trim().toLowerCase(Locale.ROOT)));
+  }
+
   /**
    * Fails, naming the option, when {@code options} hold a Delta option that delta-ffi does not
-   * honour. {@code readChangeFeed=false} asks for a plain read, which is what delta-ffi does.
+   * honour. {@code readChangeFeed=false} asks for a plain read, which is what delta-ffi does; the
+   * change feed's range options count only with {@code readChangeFeed=true}.
    */
   static void refuseUnsupported(Map<String, String> options, String table) {
+    boolean changeFeed = readsChangeFeed(options);
     for (Map.Entry<String, String> option : options.entrySet()) {
       Optional<DeltaOptions> known = of(option.getKey());
       if (known.isEmpty() || known.get().support == Support.READ) {
         continue;
       }
       DeltaOptions delta = known.get();
-      if ((delta == READ_CHANGE_FEED || delta == READ_CHANGE_DATA)
-          && "false".equals(option.getValue().trim().toLowerCase(Locale.ROOT))) {
+      boolean plainRead =
+          (delta == READ_CHANGE_FEED || delta == READ_CHANGE_DATA)
+              && "false".equals(option.getValue().trim().toLowerCase(Locale.ROOT));
+      if (plainRead || (changeFeed && delta.support == Support.CHANGE_FEED)) {
         continue;
       }
       throw new UnsupportedOptionException(

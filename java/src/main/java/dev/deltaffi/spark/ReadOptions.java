@@ -8,6 +8,7 @@ import java.text.ParseException;
 import java.text.SimpleDateFormat;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TimeZone;
 import java.util.function.Predicate;
@@ -30,11 +31,23 @@ import scala.Option;
  * timestamp or date string, in the session time zone), or a location ending in {@code @v<version>}
  * or {@code @yyyyMMddHHmmssSSS} (session time zone) when no folder of that name exists.
  *
+ * <p>With {@code readChangeFeed=true} the read is of the table's change data feed over the range
+ * {@code startingVersion} to {@code endingVersion} (absent: the latest version), which excludes
+ * time travel.
+ *
  * @param timestampMillis the time to travel to, in milliseconds since the epoch
  * @param timestampText the timestamp as the user gave it, for messages
+ * @param changes the change feed's range, for a change data feed read
  */
 record ReadOptions(
-    String tableUri, OptionalLong version, OptionalLong timestampMillis, String timestampText) {
+    String tableUri,
+    OptionalLong version,
+    OptionalLong timestampMillis,
+    String timestampText,
+    Optional<ChangeRange> changes) {
+
+  /** The commits of a change data feed read: {@code start} to {@code end} (empty: the latest). */
+  record ChangeRange(long start, OptionalLong end) {}
 
   private static final String PATH = DeltaOptions.PATH.key;
   private static final String VERSION_AS_OF = DeltaOptions.VERSION_AS_OF.key;
@@ -106,7 +119,46 @@ record ReadOptions(
                 timestampInPath
                     ? parsePathTimestamp(path, timestampText)
                     : parseTimestamp(path, timestampText));
-    return new ReadOptions(toUri(location), parseVersion(path, versionText), millis, timestampText);
+    Optional<ChangeRange> changes = Optional.empty();
+    if (DeltaOptions.readsChangeFeed(opts)) {
+      if (versionText != null || timestampText != null) {
+        throw new InvalidOptionException(
+            "Cannot time travel in a change data feed read of Delta table "
+                + path
+                + ": give its range with startingVersion and endingVersion");
+      }
+      changes = Optional.of(changeRange(path, opts));
+    }
+    return new ReadOptions(
+        toUri(location),
+        parseVersion(path, VERSION_AS_OF, versionText),
+        millis,
+        timestampText,
+        changes);
+  }
+
+  private static ChangeRange changeRange(String path, CaseInsensitiveStringMap opts) {
+    String startText = opts.get(DeltaOptions.STARTING_VERSION.key);
+    if (startText == null) {
+      throw new InvalidOptionException(
+          "No startingVersion or startingTimestamp provided for the change data feed read of"
+              + " Delta table "
+              + path);
+    }
+    long start = parseVersion(path, DeltaOptions.STARTING_VERSION.key, startText).getAsLong();
+    OptionalLong end =
+        parseVersion(
+            path, DeltaOptions.ENDING_VERSION.key, opts.get(DeltaOptions.ENDING_VERSION.key));
+    if (end.isPresent() && end.getAsLong() < start) {
+      throw new InvalidOptionException(
+          "Invalid change data feed range of Delta table "
+              + path
+              + ": endingVersion "
+              + end.getAsLong()
+              + " is before startingVersion "
+              + start);
+    }
+    return new ChangeRange(start, end);
   }
 
   /** Human-readable "table X at version N" for error messages. */
@@ -124,7 +176,7 @@ record ReadOptions(
                 : " (latest version)");
   }
 
-  private static OptionalLong parseVersion(String path, String value) {
+  private static OptionalLong parseVersion(String path, String option, String value) {
     if (value == null) {
       return OptionalLong.empty();
     }
@@ -137,7 +189,9 @@ record ReadOptions(
       // Falls through to the error below.
     }
     throw new InvalidOptionException(
-        "Invalid versionAsOf '"
+        "Invalid "
+            + option
+            + " '"
             + value
             + "' for Delta table "
             + path

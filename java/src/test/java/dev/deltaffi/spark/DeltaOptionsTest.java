@@ -35,7 +35,9 @@ class DeltaOptionsTest {
   void unsupportedOptionsAreRefusedByName() {
     for (DeltaOptions option : DeltaOptions.values()) {
       Map<String, String> options = Map.of(option.key.toUpperCase(), "true");
-      if (option.support == DeltaOptions.Support.READ) {
+      if (option.support == DeltaOptions.Support.READ
+          || option == DeltaOptions.READ_CHANGE_FEED
+          || option == DeltaOptions.READ_CHANGE_DATA) {
         continue;
       }
       UnsupportedOperationException error =
@@ -45,6 +47,22 @@ class DeltaOptionsTest {
       assertTrue(error.getMessage().contains("'" + option.key + "'"), error.getMessage());
       assertTrue(error.getMessage().contains("/t"), error.getMessage());
     }
+  }
+
+  @Test
+  void aChangeFeedReadTakesItsRangeByVersionOnly() {
+    assertDoesNotThrow(
+        () ->
+            DeltaOptions.refuseUnsupported(
+                Map.of("readChangeFeed", "true", "startingVersion", "1", "endingVersion", "2"),
+                "/t"));
+    UnsupportedOperationException byTime =
+        assertThrows(
+            UnsupportedOperationException.class,
+            () ->
+                DeltaOptions.refuseUnsupported(
+                    Map.of("readChangeFeed", "true", "startingTimestamp", "2024-01-01"), "/t"));
+    assertTrue(byTime.getMessage().contains("'startingTimestamp'"), byTime.getMessage());
   }
 
   @Test

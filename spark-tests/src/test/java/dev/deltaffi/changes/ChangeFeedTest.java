@@ -1,0 +1,151 @@
+package dev.deltaffi.changes;
+
+import static dev.deltaffi.testing.DataFrameAssert.assertSameAnswer;
+import static dev.deltaffi.testing.ErrorAssert.assertFailsNaming;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.deltaffi.testing.NativeHandleLeakCheck;
+import dev.deltaffi.testing.TestSpark;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Batch change data feed ({@code readChangeFeed=true}) against delta-spark's, on tables written by
+ * delta-spark with inserts, updates, deletes and MERGE: several version ranges, projections and
+ * filters, a partitioned table with deletion vectors, column mapping, and delta-spark's errors.
+ */
+@ExtendWith(NativeHandleLeakCheck.class)
+class ChangeFeedTest {
+
+  @TempDir Path dir;
+
+  private static Dataset<Row> changes(String format, String table, Map<String, String> range) {
+    return TestSpark.session()
+        .read()
+        .format(format)
+        .option("readChangeFeed", "true")
+        .options(range)
+        .load(table);
+  }
+
+  private static final List<UnaryOperator<Dataset<Row>>> QUERIES =
+      List.of(
+          df -> df,
+          df -> df.select("id", "_change_type", "_commit_version"),
+          df -> df.where("_change_type = 'update_postimage'").select("id", "v"),
+          df -> df.groupBy("_commit_version", "_change_type").count());
+
+  private static void assertSameChanges(String table, Map<String, String> range) {
+    for (UnaryOperator<Dataset<Row>> query : QUERIES) {
+      assertSameAnswer(
+          query.apply(changes("delta", table, range)),
+          query.apply(changes(TestSpark.FORMAT_UNDER_TEST, table, range)),
+          table + " " + range);
+    }
+  }
+
+  /** Version 0 creates, then 1 insert, 2 update, 3 delete, 4 merge (update + insert). */
+  private static void writeHistory(String table, String properties, String partitionBy) {
+    SparkSession spark = TestSpark.session();
+    spark.sql(
+        "CREATE TABLE delta.`"
+            + table
+            + "` (id BIGINT, v STRING, p INT) USING delta "
+            + partitionBy
+            + " TBLPROPERTIES ("
+            + properties
+            + ")");
+    spark.sql(
+        "INSERT INTO delta.`"
+            + table
+            + "` SELECT id, concat('v', id), CAST(id % 3 AS INT) FROM range(0, 30)");
+    spark.sql("UPDATE delta.`" + table + "` SET v = 'updated' WHERE id % 4 = 0");
+    spark.sql("DELETE FROM delta.`" + table + "` WHERE id % 5 = 1");
+    spark.sql(
+        "MERGE INTO delta.`"
+            + table
+            + "` t USING (SELECT id, concat('m', id) AS v, CAST(id % 3 AS INT) AS p FROM"
+            + " range(25, 35)) s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT"
+            + " MATCHED THEN INSERT *");
+  }
+
+  @Test
+  void everyRangeOfInsertsUpdatesDeletesAndMergesAnswersAsDeltaSpark() {
+    String table = dir.resolve("plain").toString();
+    writeHistory(table, "'delta.enableChangeDataFeed' = 'true'", "");
+    for (Map<String, String> range :
+        List.of(
+            Map.of("startingVersion", "0"),
+            Map.of("startingVersion", "1", "endingVersion", "1"),
+            Map.of("startingVersion", "2", "endingVersion", "3"),
+            Map.of("startingVersion", "3"),
+            Map.of("startingVersion", "0", "endingVersion", "4"))) {
+      assertSameChanges(table, range);
+    }
+    assertEquals(
+        changes("delta", table, Map.of("startingVersion", "0")).count(),
+        changes(TestSpark.FORMAT_UNDER_TEST, table, Map.of("startingVersion", "0")).count());
+  }
+
+  @Test
+  void partitionedTablesWithDeletionVectorsAndColumnMappingAnswerAsDeltaSpark() {
+    String partitioned = dir.resolve("partitioned-dv").toString();
+    writeHistory(
+        partitioned,
+        "'delta.enableChangeDataFeed' = 'true', 'delta.enableDeletionVectors' = 'true'",
+        "PARTITIONED BY (p)");
+    assertSameChanges(partitioned, Map.of("startingVersion", "0"));
+    assertSameChanges(partitioned, Map.of("startingVersion", "3", "endingVersion", "4"));
+
+    String mapped = dir.resolve("column-mapping").toString();
+    writeHistory(
+        mapped, "'delta.enableChangeDataFeed' = 'true', 'delta.columnMapping.mode' = 'name'", "");
+    assertSameChanges(mapped, Map.of("startingVersion", "0"));
+  }
+
+  @Test
+  void badRangesFailAsInDeltaSpark() {
+    String table = dir.resolve("errors").toString();
+    writeHistory(table, "'delta.enableChangeDataFeed' = 'true'", "");
+    for (String format : List.of("delta", TestSpark.FORMAT_UNDER_TEST)) {
+      assertThrows(Exception.class, () -> changes(format, table, Map.of()).collect(), format);
+      assertThrows(
+          Exception.class,
+          () -> changes(format, table, Map.of("startingVersion", "9")).collect(),
+          format);
+      assertThrows(
+          Exception.class,
+          () ->
+              changes(format, table, Map.of("startingVersion", "3", "endingVersion", "1"))
+                  .collect(),
+          format);
+    }
+    assertFailsNaming(
+        () -> changes(TestSpark.FORMAT_UNDER_TEST, table, Map.of()).collect(),
+        "startingVersion",
+        table);
+    assertFailsNaming(
+        () -> changes(TestSpark.FORMAT_UNDER_TEST, table, Map.of("startingVersion", "9")).collect(),
+        "9",
+        table);
+
+    String noFeed = dir.resolve("no-feed").toString();
+    writeHistory(noFeed, "'delta.appendOnly' = 'false'", "");
+    assertThrows(
+        Exception.class, () -> changes("delta", noFeed, Map.of("startingVersion", "0")).collect());
+    assertFailsNaming(
+        () ->
+            changes(TestSpark.FORMAT_UNDER_TEST, noFeed, Map.of("startingVersion", "0")).collect(),
+        "change data feed",
+        noFeed);
+  }
+}
