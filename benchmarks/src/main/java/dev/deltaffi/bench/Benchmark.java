@@ -88,6 +88,7 @@ public final class Benchmark {
       scenarios.put("full_scan", benchmark::fullScan);
       scenarios.put("selective", benchmark::selective);
       scenarios.put("bridge", benchmark::bridge);
+      scenarios.put("change_feed", benchmark::changeFeed);
       for (Map.Entry<String, Callable<String>> scenario : scenarios.entrySet()) {
         if (only == null || only.contains(scenario.getKey())) {
           long start = System.nanoTime();
@@ -466,6 +467,41 @@ public final class Benchmark {
         "ratio_log_info="
             + String.format(
                 Locale.ROOT, "%.3f", logging.median(LOG_INFO) / logging.median(LOG_OFF)));
+  }
+
+  /**
+   * 6. Batch change data feed over every commit of a table (inserts, updates, deletes): the rows of
+   * the feed by each reader, counted.
+   */
+  private String changeFeed() throws Exception {
+    int commits = mode.changeFeedCommits();
+    String table = tables.changeFeed(commits);
+    long[] counts = new long[2];
+    Map<String, Timings.Run> readers = new LinkedHashMap<>();
+    int index = 0;
+    for (String reader : List.of(FFI, DELTA)) {
+      String format = reader.equals(FFI) ? "delta-ffi" : "delta";
+      int slot = index++;
+      readers.put(
+          reader,
+          t -> {
+            long start = System.nanoTime();
+            counts[slot] =
+                spark
+                    .read()
+                    .format(format)
+                    .option("readChangeFeed", "true")
+                    .option("startingVersion", "0")
+                    .load(table)
+                    .selectExpr("count(*)", "sum(length(v))", "count(distinct _change_type)")
+                    .first()
+                    .getLong(0);
+            return Timings.since(start);
+          });
+    }
+    Timings timings = Timings.alternate(mode.warmups(), mode.runs(), readers);
+    expect("change feed rows of delta-ffi", counts[0], counts[1]);
+    return result("change_feed", timings, "commits=" + commits, "rows=" + counts[0]);
   }
 
   private static final String LOG_OFF = "log_off";

@@ -12,6 +12,7 @@ package dev.deltaffi.bench;
  *     ranges
  * @param bridgeCommits bridge: commits of the small table (no checkpoint)
  * @param bridgeRuns bridge: measured snapshot loads per variant
+ * @param changeFeedCommits change feed: commits read (each an insert, update or delete)
  */
 record Mode(
     String name,
@@ -26,15 +27,17 @@ record Mode(
     long selectiveRows,
     int selectiveFiles,
     int bridgeCommits,
-    int bridgeRuns) {
+    int bridgeRuns,
+    int changeFeedCommits) {
 
   static Mode named(String name) {
     return switch (name) {
-      case "smoke" -> new Mode(name, 0, 2, 1, 10, 5, 200, 100_000, 10, 50_000, 100, 20, 10);
+      case "smoke" -> new Mode(name, 0, 2, 1, 10, 5, 200, 100_000, 10, 50_000, 100, 20, 10, 10);
       case "quick" ->
-          new Mode(name, 1, 5, 3, 100, 50, 20_000, 10_000_000, 100, 1_000_000, 1000, 100, 50);
+          new Mode(name, 1, 5, 3, 100, 50, 20_000, 10_000_000, 100, 1_000_000, 1000, 100, 50, 100);
       case "full" ->
-          new Mode(name, 2, 7, 10, 100, 50, 100_000, 10_000_000, 100, 10_000_000, 1000, 200, 300);
+          new Mode(
+              name, 2, 7, 10, 100, 50, 100_000, 10_000_000, 100, 10_000_000, 1000, 200, 300, 100);
       default -> throw new IllegalArgumentException("unknown mode " + name + " (smoke|quick|full)");
     };
   }

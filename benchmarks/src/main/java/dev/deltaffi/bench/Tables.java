@@ -132,6 +132,47 @@ final class Tables {
                 .save(path.toString()));
   }
 
+  /**
+   * A table with the change data feed enabled: version 0 writes 10,000 rows, then each of {@code
+   * commits} commits inserts 1,000 rows, updates a tenth of one key range or deletes another.
+   */
+  String changeFeed(int commits) {
+    return cached(
+        "change-feed-" + commits,
+        path -> {
+          String table = "delta.`" + path + "`";
+          spark.sql(
+              "CREATE TABLE "
+                  + table
+                  + " (id BIGINT, v STRING) USING delta"
+                  + " TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true')");
+          spark.sql("INSERT INTO " + table + " SELECT id, concat('v', id) FROM range(0, 10000)");
+          for (int commit = 1; commit < commits; commit++) {
+            long from = 10_000L + commit * 1_000L;
+            switch (commit % 3) {
+              case 0 ->
+                  spark.sql(
+                      "INSERT INTO "
+                          + table
+                          + " SELECT id, concat('v', id) FROM range("
+                          + from
+                          + ", "
+                          + (from + 1_000)
+                          + ")");
+              case 1 ->
+                  spark.sql(
+                      "UPDATE "
+                          + table
+                          + " SET v = 'u"
+                          + commit
+                          + "' WHERE id % 10 = "
+                          + commit % 10);
+              default -> spark.sql("DELETE FROM " + table + " WHERE id % 97 = " + commit % 97);
+            }
+          }
+        });
+  }
+
   private String cached(String name, Consumer<Path> write) {
     Path table = dir.resolve(name);
     Path done = dir.resolve(name + ".done");
