@@ -17,6 +17,7 @@ use jni::{jni_str, Env, EnvUnowned};
 use bridge::handles::{self, Handle, PhaseView};
 use bridge::{entry, Failure};
 use delta_kernel::{KernelError, Version};
+use machine::changes::Bound;
 use machine::placement::{Placement, Replay};
 use machine::snapshot::TimeTravel;
 use visit::JavaVisitor;
@@ -653,46 +654,61 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_logShape<'local>(
     })
 }
 
-fn change_feed_context(table_root: &str, start: Version, end: Option<Version>) -> String {
-    match end {
-        Some(end) => format!("table {table_root} (change data feed of versions {start} to {end})"),
-        None => format!("table {table_root} (change data feed from version {start} to the latest)"),
-    }
+fn change_feed_context(table_root: &str, start: Bound, end: Bound) -> String {
+    format!("table {table_root} (change data feed from {start} to {end})")
 }
 
 fn version_arg(value: jlong, what: &str) -> Result<Version, Failure> {
     Version::try_from(value).map_err(|_| Failure::Usage(format!("{what} {value} is negative")))
 }
 
-/// Resolves the change feed of versions `start` to `end` (-1: the latest) on the calling thread,
-/// reading the log through `hadoop_io`: returns the end version and the id of the feed's schema
-/// walked into `visitor`.
+/// A range end from its `startSnapshot`-style travel kind and value.
+fn bound(kind: jint, value: jlong) -> Result<Bound, Failure> {
+    match kind {
+        LATEST => Ok(Bound::Latest),
+        AT_VERSION => Ok(Bound::Version(version_arg(value, "version")?)),
+        AS_OF_TIMESTAMP => Ok(Bound::Timestamp(value)),
+        other => Err(Failure::Usage(format!("unknown range bound kind {other}"))),
+    }
+}
+
+fn version_value(version: Version) -> Result<i64, Failure> {
+    i64::try_from(version).map_err(|_| Failure::Usage("version overflow".into()))
+}
+
+/// Resolves the change feed between two bounds (kinds as `startSnapshot`'s travel kinds) on the
+/// calling thread, reading the log through `hadoop_io`: returns the start and end versions and the
+/// id of the feed's schema walked into `visitor`.
 #[no_mangle]
+#[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_changeFeed<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     table_root: JString<'local>,
     hadoop_io: JObject<'local>,
-    start: jlong,
-    end: jlong,
+    start_kind: jint,
+    start_value: jlong,
+    end_kind: jint,
+    end_value: jlong,
     visitor: JObject<'local>,
 ) -> JLongArray<'local> {
     entry(&mut env, |env| {
         let table_root = java_string(env, &table_root)?;
-        let start = version_arg(start, "start version")?;
-        let end = (end >= 0)
-            .then(|| version_arg(end, "end version"))
-            .transpose()?;
+        let start = bound(start_kind, start_value)?;
+        let end = bound(end_kind, end_value)?;
         let context = change_feed_context(&table_root, start, end);
         let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
         let range = machine::changes::resolve(engine.as_ref(), &table_root, start, end)
             .map_err(|e| Failure::from(e).in_context(&context))?;
         let mut visitor = JavaVisitor::new(env, &visitor)?;
         let schema = visit::visit_schema(&mut visitor, &range.schema)?;
-        let end =
-            i64::try_from(range.end).map_err(|_| Failure::Usage("version overflow".into()))?;
-        let array = env.new_long_array(2)?;
-        array.set_region(env, 0, &[end, i64::from(schema)])?;
+        let resolved = [
+            version_value(range.start)?,
+            version_value(range.end)?,
+            i64::from(schema),
+        ];
+        let array = env.new_long_array(resolved.len())?;
+        array.set_region(env, 0, &resolved)?;
         Ok(array)
     })
 }
@@ -715,7 +731,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_readChanges<'local>
         let start = version_arg(start, "start version")?;
         let end = version_arg(end, "end version")?;
         let columns = java_strings(env, &columns)?;
-        let context = change_feed_context(&table_root, start, Some(end));
+        let context = change_feed_context(&table_root, Bound::Version(start), Bound::Version(end));
         let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
         let batches = machine::changes::read(engine, &table_root, start, end, &columns)
             .map_err(|e| Failure::from(e).in_context(&context))?;

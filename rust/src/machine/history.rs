@@ -1,4 +1,5 @@
-//! Which version a timestamp names: delta-spark's rule for `timestampAsOf`, in one place.
+//! Which version a timestamp names: delta-spark's rules for `timestampAsOf` and for a change
+//! feed's `startingTimestamp` / `endingTimestamp`, in one place.
 //!
 //! delta-spark treats commit times as strictly increasing: a commit whose time is not after its
 //! predecessor's counts as 1 ms after it ("monotonized"). The kernel's search monotonizes too, but
@@ -11,7 +12,9 @@
 //! - in-commit timestamps (monotonic by the protocol) are searched by the kernel;
 //! - a timestamp before the earliest commit, or after the latest one, is an error naming both.
 
-use delta_kernel::history_manager::{get_earliest_commit, latest_version_as_of, HistoryCommitType};
+use delta_kernel::history_manager::{
+    first_version_after, get_earliest_commit, latest_version_as_of, HistoryCommitType,
+};
 use delta_kernel::path::{LogPathFileType, ParsedLogPath};
 use delta_kernel::{Engine, KernelError, KernelResult, Snapshot, Version};
 
@@ -92,6 +95,62 @@ pub fn version_at(engine: &dyn Engine, latest: &Snapshot, millis: i64) -> Kernel
     }
     let commits = monotonized_commits(engine, latest, latest.version())?;
     last_commit_at(&commits, millis, Some(latest.version())).map(|c| c.version)
+}
+
+/// The first commit at or after `millis` on the table whose latest snapshot is `latest` (where a
+/// change feed by timestamp starts, as in delta-spark); a time after the latest commit is an
+/// error, one before the earliest names the earliest.
+pub fn first_version_from(
+    engine: &dyn Engine,
+    latest: &Snapshot,
+    millis: i64,
+) -> KernelResult<Version> {
+    let properties = latest.table_properties();
+    if properties.enable_in_commit_timestamps == Some(true) {
+        match (
+            properties.in_commit_timestamp_enablement_version,
+            properties.in_commit_timestamp_enablement_timestamp,
+        ) {
+            (Some(enabled_in), Some(enabled_at)) if millis < enabled_at => {
+                // Before enablement: the commits before it by modification time, else the
+                // enablement commit itself.
+                let commits = monotonized_commits(engine, latest, enabled_in.saturating_sub(1))?;
+                return Ok(first_commit_from(&commits, millis).unwrap_or(enabled_in));
+            }
+            _ => {
+                let latest_commit = Commit {
+                    version: latest.version(),
+                    millis: latest.get_timestamp(engine)?,
+                };
+                if millis > latest_commit.millis {
+                    return Err(out_of_range(TimestampOutOfRange::AfterLatest {
+                        requested: millis,
+                        latest: latest_commit,
+                    }));
+                }
+                return first_version_after(latest, engine, millis, HistoryCommitType::Recreatable)
+                    .map(|commit| commit.version);
+            }
+        }
+    }
+    let commits = monotonized_commits(engine, latest, latest.version())?;
+    match (first_commit_from(&commits, millis), commits.last()) {
+        (Some(version), _) => Ok(version),
+        (None, Some(last)) => Err(out_of_range(TimestampOutOfRange::AfterLatest {
+            requested: millis,
+            latest: *last,
+        })),
+        (None, None) => Err(KernelError::generic(
+            "the table has no commit files to resolve a timestamp against",
+        )),
+    }
+}
+
+fn first_commit_from(commits: &[Commit], millis: i64) -> Option<Version> {
+    commits
+        .iter()
+        .find(|commit| commit.millis >= millis)
+        .map(|commit| commit.version)
 }
 
 /// The commits from the earliest recreatable one to `until`, with delta-spark's monotonized

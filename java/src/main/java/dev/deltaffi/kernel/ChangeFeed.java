@@ -4,7 +4,6 @@ import dev.deltaffi.arrow.RowStreams;
 import dev.deltaffi.kernel.ir.IrBuilder;
 import dev.deltaffi.kernel.ir.KernelType;
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * A table's change data feed through the kernel, which decides which files and rows form the
@@ -23,12 +22,33 @@ public final class ChangeFeed {
    */
   public record Range(String tableRoot, long start, long end, KernelType.Struct schema) {}
 
-  /** The range {@code start} to {@code end} (empty: the latest version) of the table. */
-  public static Range resolve(Storage io, String tableUri, long start, OptionalLong end) {
+  /**
+   * One end of a range as the user gave it: a version, a commit time (from the first commit at or
+   * after it; up to the last commit at or before it), or the latest version (an end only).
+   */
+  public record Bound(int kind, long value) {
+    public static Bound version(long version) {
+      return new Bound(NativeKernel.AT_VERSION, version);
+    }
+
+    /** {@code millis} since the epoch. */
+    public static Bound timestamp(long millis) {
+      return new Bound(NativeKernel.AS_OF_TIMESTAMP, millis);
+    }
+
+    public static Bound latest() {
+      return new Bound(NativeKernel.LATEST, 0);
+    }
+  }
+
+  /** The range from {@code start} to {@code end} of the table, in versions. */
+  public static Range resolve(Storage io, String tableUri, Bound start, Bound end) {
     String root = tableUri.endsWith("/") ? tableUri : tableUri + "/";
     IrBuilder ir = new IrBuilder();
-    long[] resolved = NativeKernel.changeFeed(root, io, start, end.orElse(-1), ir);
-    return new Range(root, start, resolved[0], ir.get((int) resolved[1], KernelType.Struct.class));
+    long[] resolved =
+        NativeKernel.changeFeed(root, io, start.kind(), start.value(), end.kind(), end.value(), ir);
+    return new Range(
+        root, resolved[0], resolved[1], ir.get((int) resolved[2], KernelType.Struct.class));
   }
 
   /**

@@ -134,12 +134,19 @@ final class NativeKernel {
       long cardinality);
 
   /**
-   * Resolves the change feed of versions {@code start} to {@code end} (-1: the latest) of the table
-   * at {@code tableRoot}, reading the log through {@code io} on the calling thread: {end version,
-   * id of the feed's schema walked into {@code visitor}}.
+   * Resolves the change feed between two bounds (each a travel kind, {@link #LATEST} for an end
+   * only, and its value) of the table at {@code tableRoot}, reading the log through {@code io} on
+   * the calling thread: {start version, end version, id of the feed's schema walked into {@code
+   * visitor}}.
    */
   static native long[] changeFeed(
-      String tableRoot, Storage io, long start, long end, KernelVisitor visitor);
+      String tableRoot,
+      Storage io,
+      int startKind,
+      long startValue,
+      int endKind,
+      long endValue,
+      KernelVisitor visitor);
 
   /**
    * Reads the changes of versions {@code start} to {@code end}, only {@code columns}, through

@@ -22,12 +22,9 @@ enum DeltaOptions {
   STARTING_VERSION(
       "startingVersion", Support.CHANGE_FEED, "first version of a change feed or a stream"),
   STARTING_TIMESTAMP(
-      "startingTimestamp",
-      Support.CHANGE_FEED_BY_TIME,
-      "first commit time of a change feed or a stream"),
+      "startingTimestamp", Support.CHANGE_FEED, "first commit time of a change feed or a stream"),
   ENDING_VERSION("endingVersion", Support.CHANGE_FEED, "last version of a change feed"),
-  ENDING_TIMESTAMP(
-      "endingTimestamp", Support.CHANGE_FEED_BY_TIME, "last commit time of a change feed"),
+  ENDING_TIMESTAMP("endingTimestamp", Support.CHANGE_FEED, "last commit time of a change feed"),
   MAX_FILES_PER_TRIGGER("maxFilesPerTrigger", Support.STREAMING, "files per micro-batch"),
   MAX_BYTES_PER_TRIGGER("maxBytesPerTrigger", Support.STREAMING, "bytes per micro-batch"),
   IGNORE_FILE_DELETION("ignoreFileDeletion", Support.STREAMING, "old name of `ignoreDeletes`"),
@@ -66,7 +63,6 @@ enum DeltaOptions {
   enum Support {
     READ("honoured"),
     CHANGE_FEED("honoured with `readChangeFeed=true` (batch), refused otherwise"),
-    CHANGE_FEED_BY_TIME("refused: change data feed by commit time is not read yet"),
     STREAMING("refused: streaming reads are not supported yet"),
     WRITE("refused: delta-ffi is read-only");
 

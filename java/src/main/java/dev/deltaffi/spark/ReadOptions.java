@@ -1,5 +1,6 @@
 package dev.deltaffi.spark;
 
+import dev.deltaffi.kernel.ChangeFeed;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -46,8 +47,8 @@ record ReadOptions(
     String timestampText,
     Optional<ChangeRange> changes) {
 
-  /** The commits of a change data feed read: {@code start} to {@code end} (empty: the latest). */
-  record ChangeRange(long start, OptionalLong end) {}
+  /** The bounds of a change data feed read, as given. */
+  record ChangeRange(ChangeFeed.Bound start, ChangeFeed.Bound end) {}
 
   private static final String PATH = DeltaOptions.PATH.key;
   private static final String VERSION_AS_OF = DeltaOptions.VERSION_AS_OF.key;
@@ -118,7 +119,7 @@ record ReadOptions(
             : OptionalLong.of(
                 timestampInPath
                     ? parsePathTimestamp(path, timestampText)
-                    : parseTimestamp(path, timestampText));
+                    : parseTimestamp(path, TIMESTAMP_AS_OF, timestampText));
     Optional<ChangeRange> changes = Optional.empty();
     if (DeltaOptions.readsChangeFeed(opts)) {
       if (versionText != null || timestampText != null) {
@@ -137,28 +138,62 @@ record ReadOptions(
         changes);
   }
 
+  /**
+   * The range's bounds: each by version or by timestamp, never both (as delta-spark requires); a
+   * start is required, the end defaults to the latest version.
+   */
   private static ChangeRange changeRange(String path, CaseInsensitiveStringMap opts) {
-    String startText = opts.get(DeltaOptions.STARTING_VERSION.key);
-    if (startText == null) {
+    Optional<ChangeFeed.Bound> start =
+        bound(path, opts, DeltaOptions.STARTING_VERSION, DeltaOptions.STARTING_TIMESTAMP);
+    if (start.isEmpty()) {
       throw new InvalidOptionException(
           "No startingVersion or startingTimestamp provided for the change data feed read of"
               + " Delta table "
               + path);
     }
-    long start = parseVersion(path, DeltaOptions.STARTING_VERSION.key, startText).getAsLong();
-    OptionalLong end =
-        parseVersion(
-            path, DeltaOptions.ENDING_VERSION.key, opts.get(DeltaOptions.ENDING_VERSION.key));
-    if (end.isPresent() && end.getAsLong() < start) {
+    ChangeFeed.Bound end =
+        bound(path, opts, DeltaOptions.ENDING_VERSION, DeltaOptions.ENDING_TIMESTAMP)
+            .orElse(ChangeFeed.Bound.latest());
+    if (start.get().kind() == end.kind() && end.value() < start.get().value()) {
       throw new InvalidOptionException(
           "Invalid change data feed range of Delta table "
               + path
-              + ": endingVersion "
-              + end.getAsLong()
-              + " is before startingVersion "
-              + start);
+              + ": its end ("
+              + describe(end)
+              + ") is before its start ("
+              + describe(start.get())
+              + ")");
     }
-    return new ChangeRange(start, end);
+    return new ChangeRange(start.get(), end);
+  }
+
+  private static Optional<ChangeFeed.Bound> bound(
+      String path, CaseInsensitiveStringMap opts, DeltaOptions byVersion, DeltaOptions byTime) {
+    String version = opts.get(byVersion.key);
+    String time = opts.get(byTime.key);
+    if (version != null && time != null) {
+      throw new InvalidOptionException(
+          "Cannot read the change data feed of Delta table "
+              + path
+              + " with both "
+              + byVersion.key
+              + " and "
+              + byTime.key
+              + ": give only one");
+    }
+    if (version != null) {
+      return Optional.of(
+          ChangeFeed.Bound.version(parseVersion(path, byVersion.key, version).getAsLong()));
+    }
+    return time == null
+        ? Optional.empty()
+        : Optional.of(ChangeFeed.Bound.timestamp(parseTimestamp(path, byTime.key, time)));
+  }
+
+  private static String describe(ChangeFeed.Bound bound) {
+    return bound.kind() == ChangeFeed.Bound.version(0).kind()
+        ? "version " + bound.value()
+        : "timestamp " + Instant.ofEpochMilli(bound.value());
   }
 
   /** Human-readable "table X at version N" for error messages. */
@@ -202,14 +237,16 @@ record ReadOptions(
    * A Spark timestamp or date string in the session time zone, as delta-spark casts {@code
    * timestampAsOf} to a timestamp; milliseconds since the epoch (commit timestamps are in ms).
    */
-  private static long parseTimestamp(String path, String value) {
+  private static long parseTimestamp(String path, String option, String value) {
     Option<Object> micros =
         DateTimeUtils.stringToTimestamp(
             UTF8String.fromString(value.trim()),
             DateTimeUtils.getZoneId(SQLConf.get().sessionLocalTimeZone()));
     if (micros.isEmpty()) {
       throw new InvalidOptionException(
-          "Invalid timestampAsOf '"
+          "Invalid "
+              + option
+              + " '"
               + value
               + "' for Delta table "
               + path

@@ -4,10 +4,16 @@ import static dev.deltaffi.testing.DataFrameAssert.assertSameAnswer;
 import static dev.deltaffi.testing.ErrorAssert.assertFailsNaming;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltaffi.testing.NativeHandleLeakCheck;
 import dev.deltaffi.testing.TestSpark;
+import java.io.File;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -110,6 +116,51 @@ class ChangeFeedTest {
     writeHistory(
         mapped, "'delta.enableChangeDataFeed' = 'true', 'delta.columnMapping.mode' = 'name'", "");
     assertSameChanges(mapped, Map.of("startingVersion", "0"));
+  }
+
+  /** A timestamp string in the tests' session time zone (UTC). */
+  private static String utc(Instant instant) {
+    return DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
+        .withZone(ZoneOffset.UTC)
+        .format(instant);
+  }
+
+  @Test
+  void rangesByCommitTimeAnswerAsDeltaSpark() {
+    String table = dir.resolve("by-time").toString();
+    writeHistory(table, "'delta.enableChangeDataFeed' = 'true'", "");
+    // Recent times: delta-spark refuses a change feed beyond the deleted-file retention (7 days).
+    Instant first = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(2, ChronoUnit.HOURS);
+    for (int version = 0; version <= 4; version++) {
+      File commit = new File(table, String.format("_delta_log/%020d.json", version));
+      assertTrue(commit.setLastModified(first.plusSeconds(60L * version).toEpochMilli()));
+    }
+    String exactlyVersion1 = utc(first.plusSeconds(60));
+    String betweenVersions1And2 = utc(first.plusSeconds(90));
+    String exactlyVersion3 = utc(first.plusSeconds(180));
+    String beforeTheFirst = utc(first.minus(1, ChronoUnit.HOURS));
+    String afterTheLast = utc(first.plus(1, ChronoUnit.HOURS));
+    for (Map<String, String> range :
+        List.of(
+            Map.of("startingTimestamp", exactlyVersion1, "endingTimestamp", exactlyVersion3),
+            Map.of("startingTimestamp", betweenVersions1And2),
+            Map.of("startingTimestamp", beforeTheFirst, "endingTimestamp", betweenVersions1And2),
+            Map.of("startingVersion", "2", "endingTimestamp", exactlyVersion3))) {
+      assertSameChanges(table, range);
+    }
+    for (Map<String, String> range :
+        List.of(
+            Map.of("startingTimestamp", afterTheLast),
+            Map.of("startingVersion", "2", "endingTimestamp", afterTheLast))) {
+      for (String format : List.of("delta", TestSpark.FORMAT_UNDER_TEST)) {
+        assertThrows(
+            Exception.class, () -> changes(format, table, range).collect(), format + range);
+      }
+      assertFailsNaming(
+          () -> changes(TestSpark.FORMAT_UNDER_TEST, table, range).collect(),
+          "after the latest commit",
+          table);
+    }
   }
 
   @Test
