@@ -297,6 +297,28 @@ mod tests {
     }
 
     #[test]
+    fn a_change_feed_starts_at_the_first_commit_at_or_after_its_timestamp() {
+        let commits = monotonize(vec![commit(3, 1_000), commit(4, 1_000), commit(5, 3_000)]);
+        for (millis, version) in [
+            (0, Some(3)),
+            (1_000, Some(3)),
+            (1_001, Some(4)),
+            (1_002, Some(5)),
+        ] {
+            assert_eq!(
+                first_commit_from(&commits, millis),
+                version,
+                "timestamp {millis}"
+            );
+        }
+        assert_eq!(
+            first_commit_from(&commits, 3_001),
+            None,
+            "after the latest commit"
+        );
+    }
+
+    #[test]
     fn before_the_first_and_after_the_last_commit_fail() {
         let commits = [commit(3, 1_000), commit(4, 2_000)];
         let before = last_commit_at(&commits, 999, Some(4));
