@@ -27,8 +27,27 @@ final class ChangeFeedTable implements Table, SupportsRead {
     this.schema = SparkTypes.toSpark(range.schema());
   }
 
+  /**
+   * delta-spark's setting that clamps a change feed's timestamps to the table's history instead of
+   * failing; delta-ffi does not clamp, so the setting is refused rather than ignored.
+   */
+  static final String TIMESTAMP_OUT_OF_RANGE_CONF =
+      "spark.databricks.delta.changeDataFeed.timestampOutOfRange.enabled";
+
   static ChangeFeedTable load(SparkSession spark, ReadOptions options) {
     ReadOptions.ChangeRange changes = options.changes().orElseThrow();
+    boolean byTime =
+        changes.start().kind() == ChangeFeed.Bound.timestamp(0).kind()
+            || changes.end().kind() == ChangeFeed.Bound.timestamp(0).kind();
+    if (byTime && Boolean.parseBoolean(spark.conf().get(TIMESTAMP_OUT_OF_RANGE_CONF, "false"))) {
+      throw new DeltaOptions.UnsupportedOptionException(
+          "Cannot read the change data feed of Delta table "
+              + options.tableUri()
+              + " by timestamp with "
+              + TIMESTAMP_OUT_OF_RANGE_CONF
+              + "=true: delta-ffi does not clamp timestamps to the table's history. Unset it, or"
+              + " read with format(\"delta\").");
+    }
     return new ChangeFeedTable(
         options,
         ChangeFeed.resolve(

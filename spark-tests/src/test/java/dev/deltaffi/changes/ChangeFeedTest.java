@@ -161,6 +161,25 @@ class ChangeFeedTest {
           "after the latest commit",
           table);
     }
+    // delta-spark's clamping of out-of-range timestamps is refused by delta-ffi, not ignored.
+    if (!TestSpark.FORMAT_UNDER_TEST.equals("delta-ffi")) {
+      return;
+    }
+    String clamp = "spark.databricks.delta.changeDataFeed.timestampOutOfRange.enabled";
+    TestSpark.session().conf().set(clamp, "true");
+    try {
+      assertFailsNaming(
+          () ->
+              changes(
+                      TestSpark.FORMAT_UNDER_TEST,
+                      table,
+                      Map.of("startingTimestamp", exactlyVersion1))
+                  .collect(),
+          clamp,
+          table);
+    } finally {
+      TestSpark.session().conf().unset(clamp);
+    }
   }
 
   @Test
