@@ -58,15 +58,14 @@ class SparkErrorsTest {
     SparkSession spark = TestSpark.session();
     AnalysisException unsupported =
         sparkError(
-            () ->
-                spark
-                    .read()
-                    .format("delta-ffi")
-                    .option("readChangeFeed", "true")
-                    .option("startingVersion", "0")
-                    .load(table));
+            () -> spark.read().format("delta-ffi").option("maxFilesPerTrigger", "1").load(table));
     assertEquals("DELTA_FFI_UNSUPPORTED_OPTION", unsupported.getCondition());
-    assertOneLineNaming(unsupported, "readChangeFeed", table);
+    assertOneLineNaming(unsupported, "maxFilesPerTrigger", table);
+    AnalysisException noStart =
+        sparkError(
+            () -> spark.read().format("delta-ffi").option("readChangeFeed", "true").load(table));
+    assertEquals("DELTA_FFI_INVALID_OPTION", noStart.getCondition());
+    assertOneLineNaming(noStart, "startingVersion", table);
     AnalysisException invalid =
         sparkError(() -> spark.read().format("delta-ffi").option("versionAsOf", "-1").load(table));
     assertEquals("DELTA_FFI_INVALID_OPTION", invalid.getCondition());
