@@ -739,3 +739,82 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_readChanges<'local>
         Ok(results::export_batches(batches, stream_address)?)
     })
 }
+
+/// The commits from version `from` to the snapshot's version, read through `hadoop_io` on the
+/// calling thread: for each commit, in order, {version, timestamp in milliseconds, number of
+/// `dataChange` files added, 1 when it removed data else 0, id of the schema it set walked into
+/// `visitor` or -1, 1 when it has `cdc` files else 0, number and bytes of the files its change
+/// data feed reads, 1 when its metadata leaves the change data feed off else 0}; the added files, commit after commit, as the live-files contract written as
+/// an Arrow C stream into the struct at `stream_address`.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_streamCommits<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    snapshot: jlong,
+    hadoop_io: JObject<'local>,
+    from: jlong,
+    visitor: JObject<'local>,
+    stream_address: jlong,
+) -> JLongArray<'local> {
+    entry(&mut env, |env| {
+        let snapshot = snapshot_of(snapshot)?;
+        let from = version_arg(from, "version")?;
+        let table_root = snapshot.table_root().to_string();
+        let context = format!(
+            "table {table_root} (commits {from} to {})",
+            snapshot.version()
+        );
+        let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
+        let read = machine::commits::read(engine, &snapshot, from)
+            .map_err(|e| Failure::from(e).in_context(&context))?;
+        let mut visitor = JavaVisitor::new(env, &visitor)?;
+        let mut summaries = Vec::with_capacity(read.commits.len() * 9);
+        for commit in &read.commits {
+            let schema = match &commit.schema {
+                Some(schema) => i64::from(visit::visit_schema(&mut visitor, schema)?),
+                None => -1,
+            };
+            summaries.extend([
+                version_value(commit.version)?,
+                commit.timestamp,
+                i64::try_from(commit.added).unwrap_or(i64::MAX),
+                i64::from(commit.removes_data),
+                schema,
+                i64::from(commit.has_cdc_files),
+                i64::try_from(commit.change_files).unwrap_or(i64::MAX),
+                commit.change_bytes,
+                i64::from(commit.change_data_feed_off),
+            ]);
+        }
+        results::export_batches(read.files, stream_address)?;
+        let array = env.new_long_array(summaries.len())?;
+        array.set_region(env, 0, &summaries)?;
+        Ok(array)
+    })
+}
+
+/// The first commit at or after `millis` (milliseconds since the epoch) of the table whose latest
+/// snapshot `snapshot` is, by delta-spark's commit times, read through `hadoop_io`: where a
+/// stream by `startingTimestamp` starts. A time after the latest commit is an error.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_firstVersionFrom<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    snapshot: jlong,
+    hadoop_io: JObject<'local>,
+    millis: jlong,
+) -> jlong {
+    entry(&mut env, |env| {
+        let snapshot = snapshot_of(snapshot)?;
+        let table_root = snapshot.table_root().to_string();
+        let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
+        let version = machine::history::first_version_from(engine.as_ref(), &snapshot, millis)
+            .map_err(|e| {
+                Failure::from(e).in_context(&format!(
+                    "table {table_root} (stream from timestamp {})",
+                    machine::history::iso(millis)
+                ))
+            })?;
+        version_value(version)
+    })
+}

@@ -13,6 +13,7 @@
 //! Pure Rust: nothing here knows about JNI.
 
 pub mod changes;
+pub mod commits;
 pub mod deletion_vector;
 pub mod facts;
 pub mod history;

@@ -210,7 +210,7 @@ impl ScanFiles {
 }
 
 /// The partition columns with their physical names, as `partitionValues_parsed` types them.
-fn physical_partition_schema(snapshot: &SnapshotRef) -> KernelResult<Arc<StructType>> {
+pub(crate) fn physical_partition_schema(snapshot: &SnapshotRef) -> KernelResult<Arc<StructType>> {
     let configuration = snapshot.table_configuration();
     let schema = snapshot.schema();
     let fields = configuration

@@ -273,6 +273,83 @@ public final class KernelSnapshot implements AutoCloseable {
                 .toArray(Column[]::new));
   }
 
+  /**
+   * One commit as a stream reads it.
+   *
+   * @param timestamp milliseconds since the epoch (the in-commit timestamp where enabled)
+   * @param added the files it added with {@code dataChange}, in the commit's order
+   * @param removesData whether it removed a file with {@code dataChange} (a DELETE, UPDATE, MERGE
+   *     or overwrite)
+   * @param schema the table schema it set, null when it has no metadata action
+   * @param hasCdcFiles whether it recorded its changes in {@code cdc} files
+   * @param changeFiles the files a change data feed reads for it: its {@code cdc} files when it has
+   *     any, else its {@code dataChange} adds and removes
+   * @param changeBytes their size
+   * @param changeDataFeedOff whether it has a metadata action that leaves the change data feed off
+   */
+  public record Commit(
+      long version,
+      long timestamp,
+      List<ScanFileInfo> added,
+      boolean removesData,
+      KernelType.Struct schema,
+      boolean hasCdcFiles,
+      long changeFiles,
+      long changeBytes,
+      boolean changeDataFeedOff) {}
+
+  /**
+   * The commits from version {@code from} to this snapshot's version (none when {@code from} is
+   * past it), read in process through {@code io}; the kernel validates each commit's protocol.
+   */
+  public List<Commit> commitsFrom(Storage io, long from) {
+    IrBuilder ir = new IrBuilder();
+    int partitionFields = partitionColumns.size();
+    List<ScanFileInfo> files = new ArrayList<>();
+    long[][] summaries = new long[1][];
+    RowStreams.importBatches(
+        address -> {
+          summaries[0] = NativeKernel.streamCommits(handle.id(), io, from, ir, address);
+          return true;
+        },
+        (fields, batch) -> {
+          if (!fields.equals(LiveFiles.COLUMNS)) {
+            throw new IllegalStateException("added files arrived as " + fields);
+          }
+          batch
+              .rowIterator()
+              .forEachRemaining(
+                  row -> files.add(LiveFiles.decode(tableRoot, row, partitionFields)));
+        });
+    List<Commit> commits = new ArrayList<>();
+    long[] values = summaries[0];
+    int next = 0;
+    for (int i = 0; i < values.length; i += 9) {
+      int added = (int) values[i + 2];
+      commits.add(
+          new Commit(
+              values[i],
+              values[i + 1],
+              List.copyOf(files.subList(next, next + added)),
+              values[i + 3] == 1,
+              values[i + 4] < 0 ? null : ir.get((int) values[i + 4], KernelType.Struct.class),
+              values[i + 5] == 1,
+              values[i + 6],
+              values[i + 7],
+              values[i + 8] == 1));
+      next += added;
+    }
+    return commits;
+  }
+
+  /**
+   * The first commit at or after {@code millis} (since the epoch), this being the latest snapshot:
+   * where a stream by {@code startingTimestamp} starts. A time after the latest commit fails.
+   */
+  public long firstVersionFrom(Storage io, long millis) {
+    return NativeKernel.firstVersionFrom(handle.id(), io, millis);
+  }
+
   private static KernelType.Struct visitSchema(long handle, int which) {
     IrBuilder ir = new IrBuilder();
     return ir.get(NativeKernel.visitSchema(handle, which, ir), KernelType.Struct.class);

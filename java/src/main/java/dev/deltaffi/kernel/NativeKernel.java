@@ -156,6 +156,24 @@ final class NativeKernel {
   static native void readChanges(
       String tableRoot, Storage io, long start, long end, String[] columns, long streamAddress);
 
+  /**
+   * The commits from version {@code from} to the snapshot's version, read through {@code io} on the
+   * calling thread: nine values per commit, in order (version, timestamp in milliseconds, number of
+   * {@code dataChange} files added, 1 when it removed data else 0, id of the schema it set walked
+   * into {@code visitor} or -1, 1 when it has {@code cdc} files else 0, number and bytes of the
+   * files its change data feed reads, 1 when its metadata leaves the change data feed off else 0);
+   * the added files, commit after commit, in the live-files contract written as an Arrow C stream
+   * into the struct at {@code streamAddress}.
+   */
+  static native long[] streamCommits(
+      long snapshot, Storage io, long from, KernelVisitor visitor, long streamAddress);
+
+  /**
+   * The first commit at or after {@code millis} of the table whose latest snapshot is {@code
+   * snapshot}, by delta-spark's commit times; a time after the latest commit fails.
+   */
+  static native long firstVersionFrom(long snapshot, Storage io, long millis);
+
   static native void release(long handle);
 
   static native long liveHandles();

@@ -16,6 +16,7 @@ import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.ScanBuilder;
 import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
@@ -40,6 +41,14 @@ final class ChangeFeedScan implements ScanBuilder, SupportsPushDownRequiredColum
   /** The columns the change feed adds to the table's. */
   private static final List<String> CHANGE_COLUMNS =
       List.of("_change_type", "_commit_version", "_commit_timestamp");
+
+  /** {@code table}'s columns, then the change feed's, typed as the kernel types them. */
+  static StructType withChangeColumns(StructType table) {
+    return table
+        .add(CHANGE_COLUMNS.get(0), DataTypes.StringType, false)
+        .add(CHANGE_COLUMNS.get(1), DataTypes.LongType, false)
+        .add(CHANGE_COLUMNS.get(2), DataTypes.TimestampType, false);
+  }
 
   /**
    * Reads the required columns, and at least one of the table's own: the kernel cannot read a data
@@ -106,12 +115,17 @@ final class ChangeFeedScan implements ScanBuilder, SupportsPushDownRequiredColum
 
   @Override
   public PartitionReaderFactory createReaderFactory() {
+    return readers(spark, range.tableRoot(), readSchema);
+  }
+
+  /** Readers of the change feed's {@code columns} of the table at {@code tableRoot}. */
+  static Readers readers(SparkSession spark, String tableRoot, StructType columns) {
     return new Readers(
         SerializableConfiguration.broadcast(
             spark.sparkContext(),
             ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().newHadoopConf()),
-        range.tableRoot(),
-        List.of(readSchema.fieldNames()));
+        tableRoot,
+        List.of(columns.fieldNames()));
   }
 
   /** Each task's reader: the kernel's Arrow batches of its slice, in the read schema's order. */

@@ -80,7 +80,7 @@ public final class DeltaFfiDataSource
     }
     return DeltaFfiErrors.asSparkErrors(
         () -> {
-          ReadOptions read = ReadOptions.parse(options);
+          ReadOptions read = ReadOptions.parse(options, calledByStreamReader());
           if (loaded == null || !read.equals(loadedWith)) {
             loaded =
                 read.changes().isPresent()
@@ -90,6 +90,20 @@ public final class DeltaFfiDataSource
           }
           return loaded;
         });
+  }
+
+  /**
+   * Whether Spark asks for the table to stream it ({@code readStream}): the TableProvider API does
+   * not say, so the caller's frames do. A stream honours options a batch read refuses.
+   */
+  private static boolean calledByStreamReader() {
+    return StackWalker.getInstance()
+        .walk(
+            frames ->
+                frames.anyMatch(
+                    frame ->
+                        frame.getClassName().startsWith("org.apache.spark.sql.")
+                            && frame.getClassName().contains("DataStreamReader")));
   }
 
   /**

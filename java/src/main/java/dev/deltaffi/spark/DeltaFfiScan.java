@@ -9,6 +9,7 @@ import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.Statistics;
 import org.apache.spark.sql.connector.read.SupportsReportStatistics;
+import org.apache.spark.sql.connector.read.streaming.MicroBatchStream;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -137,6 +138,18 @@ public final class DeltaFfiScan implements Scan, SupportsReportStatistics {
   @Override
   public Batch toBatch() {
     return batch();
+  }
+
+  /** A stream of the table ({@code readStream}), with the options it was loaded with. */
+  @Override
+  public MicroBatchStream toMicroBatchStream(String checkpointLocation) {
+    StreamOptions options =
+        table.readOptions().stream()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "Spark streams " + table.describe() + " loaded for a batch read"));
+    return DeltaFfiErrors.asSparkErrors(() -> new DeltaFfiMicroBatchStream(table, options));
   }
 
   @Override

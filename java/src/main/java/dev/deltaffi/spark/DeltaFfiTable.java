@@ -55,6 +55,20 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
    *     written before mapping was enabled have none.)
    * @param rowTracking the table's row tracking, null when it is not enabled
    */
+  /** A table schema, in the kernel's terms and in Spark's. */
+  interface Schema {
+    KernelType.Struct kernelSchema();
+
+    StructType schema();
+  }
+
+  /** A schema the kernel gave, in Spark's terms too. */
+  record KernelSchema(KernelType.Struct kernelSchema, StructType schema) implements Schema {
+    static KernelSchema of(KernelType.Struct kernelSchema) {
+      return new KernelSchema(kernelSchema, SparkTypes.toSpark(kernelSchema));
+    }
+  }
+
   record State(
       String tableRoot,
       long version,
@@ -63,7 +77,8 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
       List<String> partitionColumns,
       List<String> phaseLog,
       MetadataColumns.RowTracking rowTracking,
-      boolean columnMappingById) {
+      boolean columnMappingById)
+      implements Schema {
 
     static State of(KernelSnapshot snapshot) {
       return new State(
@@ -177,6 +192,11 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     return readOptions;
   }
 
+  /** The snapshot the DataFrame was analysed on: its schema is what a stream reads. */
+  State analysed() {
+    return analysed;
+  }
+
   /** Whether scans read the analysed version (time travel) rather than the latest one. */
   private boolean pinned() {
     return readOptions.version().isPresent() || readOptions.timestampMillis().isPresent();
@@ -198,9 +218,11 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     return Long.toString(analysed.version());
   }
 
+  /** The table's columns; in a stream of the change data feed, then the feed's own three. */
   @Override
   public StructType schema() {
-    return analysed.schema();
+    boolean changeFeed = readOptions.stream().map(StreamOptions::changeFeed).orElse(false);
+    return changeFeed ? ChangeFeedScan.withChangeColumns(analysed.schema()) : analysed.schema();
   }
 
   /** Whether {@code _metadata} is the hidden metadata column, not a column of the table. */
@@ -237,7 +259,7 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
 
   @Override
   public Set<TableCapability> capabilities() {
-    return Set.of(TableCapability.BATCH_READ);
+    return Set.of(TableCapability.BATCH_READ, TableCapability.MICRO_BATCH_READ);
   }
 
   @Override
@@ -308,27 +330,7 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     if (current.version() == analysed.version()) {
       return;
     }
-    List<String> problems = new ArrayList<>();
-    StructType now = current.schema();
-    for (StructField field : analysed.schema().fields()) {
-      if (!List.of(now.fieldNames()).contains(field.name())) {
-        problems.add("column '" + field.name() + "' no longer exists");
-        continue;
-      }
-      StructField latest = now.apply(field.name());
-      if (!DataType.equalsIgnoreNullability(field.dataType(), latest.dataType())) {
-        problems.add(
-            "column '"
-                + field.name()
-                + "' changed type from "
-                + field.dataType().simpleString()
-                + " to "
-                + latest.dataType().simpleString());
-      } else if (!physicalNames(analysed.kernelSchema().field(field.name()))
-          .equals(physicalNames(current.kernelSchema().field(field.name())))) {
-        problems.add("column '" + field.name() + "' is now another column of the same name");
-      }
-    }
+    List<String> problems = unreadableColumns(analysed, current, "no longer exists");
     if (!problems.isEmpty()) {
       throw new DeltaTableReadException(
           "DELTA_FFI_SCHEMA_CHANGED",
@@ -343,6 +345,36 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
               + ". Load the table again to read its new schema.",
           null);
     }
+  }
+
+  /**
+   * Why the columns of {@code from} cannot be read from a table of schema {@code to}: a column is
+   * missing there ({@code missing} says so), has another type, or (under column mapping) is another
+   * column of the same name. Columns only {@code to} has are fine.
+   */
+  static List<String> unreadableColumns(Schema from, Schema to, String missing) {
+    List<String> problems = new ArrayList<>();
+    StructType now = to.schema();
+    for (StructField field : from.schema().fields()) {
+      if (!List.of(now.fieldNames()).contains(field.name())) {
+        problems.add("column '" + field.name() + "' " + missing);
+        continue;
+      }
+      StructField other = now.apply(field.name());
+      if (!DataType.equalsIgnoreNullability(field.dataType(), other.dataType())) {
+        problems.add(
+            "column '"
+                + field.name()
+                + "' changed type from "
+                + field.dataType().simpleString()
+                + " to "
+                + other.dataType().simpleString());
+      } else if (!physicalNames(from.kernelSchema().field(field.name()))
+          .equals(physicalNames(to.kernelSchema().field(field.name())))) {
+        problems.add("column '" + field.name() + "' is now another column of the same name");
+      }
+    }
+    return problems;
   }
 
   /** The column-mapping physical names of a field and its nested fields, in order. */

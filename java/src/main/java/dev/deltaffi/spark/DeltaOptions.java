@@ -8,8 +8,9 @@ import java.util.Optional;
 /**
  * Every option delta-spark's data source knows, and what delta-ffi does with it: the one table of
  * options (the README's is checked against it). An option delta-ffi does not honour fails the read
- * naming it, because delta-spark would answer differently (change data feed, streaming) or because
- * it asks for a write; options delta-spark does not know are ignored by both.
+ * naming it, because delta-spark would answer differently or because it asks for a write; so does
+ * an option given to a read it has no effect on (a stream option to a batch read). Options
+ * delta-spark does not know are ignored by both.
  */
 enum DeltaOptions {
   PATH("path", Support.READ, "the table location (what `load(path)` sets)"),
@@ -19,33 +20,42 @@ enum DeltaOptions {
   READ_CHANGE_FEED(
       "readChangeFeed", Support.CHANGE_FEED, "read the change data feed (`false` reads the table)"),
   READ_CHANGE_DATA("readChangeData", Support.CHANGE_FEED, "old name of `readChangeFeed`"),
-  STARTING_VERSION(
-      "startingVersion", Support.CHANGE_FEED, "first version of a change feed or a stream"),
+  STARTING_VERSION("startingVersion", Support.RANGE, "first version of a change feed or a stream"),
   STARTING_TIMESTAMP(
-      "startingTimestamp", Support.CHANGE_FEED, "first commit time of a change feed or a stream"),
-  ENDING_VERSION("endingVersion", Support.CHANGE_FEED, "last version of a change feed"),
-  ENDING_TIMESTAMP("endingTimestamp", Support.CHANGE_FEED, "last commit time of a change feed"),
+      "startingTimestamp", Support.RANGE, "first commit time of a change feed or a stream"),
+  ENDING_VERSION("endingVersion", Support.CHANGE_FEED_END, "last version of a change feed"),
+  ENDING_TIMESTAMP("endingTimestamp", Support.CHANGE_FEED_END, "last commit time of a change feed"),
   MAX_FILES_PER_TRIGGER("maxFilesPerTrigger", Support.STREAMING, "files per micro-batch"),
   MAX_BYTES_PER_TRIGGER("maxBytesPerTrigger", Support.STREAMING, "bytes per micro-batch"),
-  IGNORE_FILE_DELETION("ignoreFileDeletion", Support.STREAMING, "old name of `ignoreDeletes`"),
-  IGNORE_CHANGES("ignoreChanges", Support.STREAMING, "re-emit files rewritten by updates"),
-  IGNORE_DELETES("ignoreDeletes", Support.STREAMING, "ignore commits that only delete"),
-  SKIP_CHANGE_COMMITS("skipChangeCommits", Support.STREAMING, "skip commits that change data"),
-  FAIL_ON_DATA_LOSS("failOnDataLoss", Support.STREAMING, "fail when log files were cleaned up"),
-  EXCLUDE_REGEX("excludeRegex", Support.STREAMING, "skip files whose path matches"),
+  IGNORE_FILE_DELETION("ignoreFileDeletion", Support.STREAMING_ROWS, "old name of `ignoreDeletes`"),
+  IGNORE_CHANGES("ignoreChanges", Support.STREAMING_ROWS, "re-emit files rewritten by updates"),
+  IGNORE_DELETES("ignoreDeletes", Support.STREAMING_ROWS, "ignore commits that only delete"),
+  SKIP_CHANGE_COMMITS("skipChangeCommits", Support.STREAMING_ROWS, "skip commits that change data"),
+  FAIL_ON_DATA_LOSS(
+      "failOnDataLoss", Support.STREAMING_UNSUPPORTED, "fail when log files were cleaned up"),
+  EXCLUDE_REGEX("excludeRegex", Support.STREAMING_UNSUPPORTED, "skip files whose path matches"),
   SCHEMA_TRACKING_LOCATION(
-      "schemaTrackingLocation", Support.STREAMING, "where a stream tracks schema changes"),
-  SCHEMA_LOCATION("schemaLocation", Support.STREAMING, "old name of `schemaTrackingLocation`"),
+      "schemaTrackingLocation",
+      Support.STREAMING_UNSUPPORTED,
+      "where a stream tracks schema changes"),
+  SCHEMA_LOCATION(
+      "schemaLocation", Support.STREAMING_UNSUPPORTED, "old name of `schemaTrackingLocation`"),
   STREAMING_SOURCE_TRACKING_ID(
-      "streamingSourceTrackingId", Support.STREAMING, "names a stream's schema log"),
+      "streamingSourceTrackingId", Support.STREAMING_UNSUPPORTED, "names a stream's schema log"),
   ALLOW_SOURCE_COLUMN_RENAME(
-      "allowSourceColumnRename", Support.STREAMING, "let a stream continue past a column rename"),
+      "allowSourceColumnRename",
+      Support.STREAMING_UNSUPPORTED,
+      "let a stream continue past a column rename"),
   ALLOW_SOURCE_COLUMN_DROP(
-      "allowSourceColumnDrop", Support.STREAMING, "let a stream continue past a column drop"),
+      "allowSourceColumnDrop",
+      Support.STREAMING_UNSUPPORTED,
+      "let a stream continue past a column drop"),
   ALLOW_SOURCE_COLUMN_RENAME_AND_DROP(
-      "allowSourceColumnRenameAndDrop", Support.STREAMING, "both of the above"),
+      "allowSourceColumnRenameAndDrop", Support.STREAMING_UNSUPPORTED, "both of the above"),
   ALLOW_SOURCE_COLUMN_TYPE_CHANGE(
-      "allowSourceColumnTypeChange", Support.STREAMING, "let a stream continue past type widening"),
+      "allowSourceColumnTypeChange",
+      Support.STREAMING_UNSUPPORTED,
+      "let a stream continue past type widening"),
   REPLACE_WHERE("replaceWhere", Support.WRITE, "overwrite the rows a predicate matches"),
   MERGE_SCHEMA("mergeSchema", Support.WRITE, "add new columns on write"),
   OVERWRITE_SCHEMA("overwriteSchema", Support.WRITE, "replace the schema on overwrite"),
@@ -62,8 +72,18 @@ enum DeltaOptions {
   /** What delta-ffi does with an option. */
   enum Support {
     READ("honoured"),
-    CHANGE_FEED("honoured with `readChangeFeed=true` (batch), refused otherwise"),
-    STREAMING("refused: streaming reads are not supported yet"),
+    RANGE(
+        "honoured by a change data feed (`readChangeFeed=true`) and by a stream, refused otherwise"),
+    CHANGE_FEED("honoured, in a batch read and in a stream"),
+    CHANGE_FEED_END(
+        "honoured with `readChangeFeed=true` in a batch read; refused in a stream, which has no end,"
+            + " and without `readChangeFeed=true`"),
+    STREAMING(
+        "honoured by a stream (`readStream`); refused by a batch read, which it does not affect"),
+    STREAMING_ROWS(
+        "honoured by a stream of a table's rows; refused by a batch read and by a stream of the"
+            + " change data feed, which it does not affect"),
+    STREAMING_UNSUPPORTED("refused: not supported by delta-ffi's streams yet"),
     WRITE("refused: delta-ffi is read-only");
 
     final String meaning;
@@ -108,10 +128,11 @@ enum DeltaOptions {
 
   /**
    * Fails, naming the option, when {@code options} hold a Delta option that delta-ffi does not
-   * honour. {@code readChangeFeed=false} asks for a plain read, which is what delta-ffi does; the
-   * change feed's range options count only with {@code readChangeFeed=true}.
+   * honour in this read, a stream when {@code streaming}. {@code readChangeFeed=false} asks for a
+   * plain read, which is what delta-ffi does; the change feed's range options count only with
+   * {@code readChangeFeed=true} or in a stream.
    */
-  static void refuseUnsupported(Map<String, String> options, String table) {
+  static void refuseUnsupported(Map<String, String> options, String table, boolean streaming) {
     boolean changeFeed = readsChangeFeed(options);
     for (Map.Entry<String, String> option : options.entrySet()) {
       Optional<DeltaOptions> known = of(option.getKey());
@@ -122,7 +143,16 @@ enum DeltaOptions {
       boolean plainRead =
           (delta == READ_CHANGE_FEED || delta == READ_CHANGE_DATA)
               && "false".equals(option.getValue().trim().toLowerCase(Locale.ROOT));
-      if (plainRead || (changeFeed && delta.support == Support.CHANGE_FEED)) {
+      boolean honoured =
+          switch (delta.support) {
+            case RANGE -> changeFeed || streaming;
+            case CHANGE_FEED -> changeFeed;
+            case CHANGE_FEED_END -> changeFeed && !streaming;
+            case STREAMING -> streaming;
+            case STREAMING_ROWS -> streaming && !changeFeed;
+            default -> false;
+          };
+      if (plainRead || honoured) {
         continue;
       }
       throw new UnsupportedOptionException(

@@ -39,13 +39,15 @@ import scala.Option;
  * @param timestampMillis the time to travel to, in milliseconds since the epoch
  * @param timestampText the timestamp as the user gave it, for messages
  * @param changes the change feed's range, for a change data feed read
+ * @param stream the stream's options, for a stream ({@code readStream})
  */
 record ReadOptions(
     String tableUri,
     OptionalLong version,
     OptionalLong timestampMillis,
     String timestampText,
-    Optional<ChangeRange> changes) {
+    Optional<ChangeRange> changes,
+    Optional<StreamOptions> stream) {
 
   /** The bounds of a change data feed read, as given. */
   record ChangeRange(ChangeFeed.Bound start, ChangeFeed.Bound end) {}
@@ -71,19 +73,21 @@ record ReadOptions(
   /** delta-spark's path syntax: {@code ...@yyyyMMddHHmmssSSS}. */
   private static final Pattern TIMESTAMP_IN_PATH = Pattern.compile("(.*)@(\\d{17})$");
 
-  static ReadOptions parse(Map<String, String> options) {
-    return parse(options, ReadOptions::exists);
+  /** Parses the options of a batch read, or of a stream when {@code streaming}. */
+  static ReadOptions parse(Map<String, String> options, boolean streaming) {
+    return parse(options, streaming, ReadOptions::exists);
   }
 
   /** Parses the options; {@code exists} tells whether a location (with an {@code @}) exists. */
-  static ReadOptions parse(Map<String, String> options, Predicate<String> exists) {
+  static ReadOptions parse(
+      Map<String, String> options, boolean streaming, Predicate<String> exists) {
     CaseInsensitiveStringMap opts = new CaseInsensitiveStringMap(options);
     String path = opts.get(PATH);
     if (path == null || path.isBlank()) {
       throw new InvalidOptionException(
           "delta-ffi needs the table location: use load(path) or option(\"path\", ...)");
     }
-    DeltaOptions.refuseUnsupported(opts, path);
+    DeltaOptions.refuseUnsupported(opts, path, streaming);
     String versionText = opts.get(VERSION_AS_OF);
     String timestampText = opts.get(TIMESTAMP_AS_OF);
     String location = path;
@@ -120,8 +124,19 @@ record ReadOptions(
                 timestampInPath
                     ? parsePathTimestamp(path, timestampText)
                     : parseTimestamp(path, TIMESTAMP_AS_OF, timestampText));
+    if (streaming && (versionText != null || timestampText != null)) {
+      throw new InvalidOptionException(
+          "Cannot stream Delta table "
+              + path
+              + " with "
+              + (versionText != null ? VERSION_AS_OF : TIMESTAMP_AS_OF)
+              + " (or a version in its path): a stream starts where startingVersion or"
+              + " startingTimestamp says");
+    }
     Optional<ChangeRange> changes = Optional.empty();
-    if (DeltaOptions.readsChangeFeed(opts)) {
+    Optional<StreamOptions> stream =
+        streaming ? Optional.of(StreamOptions.parse(path, opts)) : Optional.empty();
+    if (!streaming && DeltaOptions.readsChangeFeed(opts)) {
       if (versionText != null || timestampText != null) {
         throw new InvalidOptionException(
             "Cannot time travel in a change data feed read of Delta table "
@@ -135,7 +150,8 @@ record ReadOptions(
         parseVersion(path, VERSION_AS_OF, versionText),
         millis,
         timestampText,
-        changes);
+        changes,
+        stream);
   }
 
   /**
@@ -211,7 +227,7 @@ record ReadOptions(
                 : " (latest version)");
   }
 
-  private static OptionalLong parseVersion(String path, String option, String value) {
+  static OptionalLong parseVersion(String path, String option, String value) {
     if (value == null) {
       return OptionalLong.empty();
     }
@@ -237,7 +253,7 @@ record ReadOptions(
    * A Spark timestamp or date string in the session time zone, as delta-spark casts {@code
    * timestampAsOf} to a timestamp; milliseconds since the epoch (commit timestamps are in ms).
    */
-  private static long parseTimestamp(String path, String option, String value) {
+  static long parseTimestamp(String path, String option, String value) {
     Option<Object> micros =
         DateTimeUtils.stringToTimestamp(
             UTF8String.fromString(value.trim()),

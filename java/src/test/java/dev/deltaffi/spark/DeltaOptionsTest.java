@@ -43,7 +43,7 @@ class DeltaOptionsTest {
       UnsupportedOperationException error =
           assertThrows(
               UnsupportedOperationException.class,
-              () -> DeltaOptions.refuseUnsupported(options, "/t"));
+              () -> DeltaOptions.refuseUnsupported(options, "/t", false));
       assertTrue(error.getMessage().contains("'" + option.key + "'"), error.getMessage());
       assertTrue(error.getMessage().contains("/t"), error.getMessage());
     }
@@ -61,7 +61,52 @@ class DeltaOptionsTest {
                     "1",
                     "endingTimestamp",
                     "2024-01-01"),
-                "/t"));
+                "/t",
+                false));
+  }
+
+  @Test
+  void aStreamTakesItsOptionsAndRefusesTheRest() {
+    assertDoesNotThrow(
+        () ->
+            DeltaOptions.refuseUnsupported(
+                Map.of(
+                    "startingVersion", "1",
+                    "maxFilesPerTrigger", "2",
+                    "maxBytesPerTrigger", "1g",
+                    "ignoreDeletes", "true",
+                    "ignoreChanges", "true",
+                    "skipChangeCommits", "true"),
+                "/t",
+                true));
+    assertDoesNotThrow(
+        () ->
+            DeltaOptions.refuseUnsupported(
+                Map.of("readChangeFeed", "true", "startingVersion", "1", "maxFilesPerTrigger", "2"),
+                "/t",
+                true));
+    for (DeltaOptions option : DeltaOptions.values()) {
+      boolean refusedInStreams =
+          switch (option.support) {
+            case CHANGE_FEED_END, STREAMING_UNSUPPORTED, WRITE -> true;
+            default -> false;
+          };
+      if (refusedInStreams) {
+        assertRefused(Map.of(option.key, "true"), option);
+      }
+      if (option.support == DeltaOptions.Support.STREAMING_ROWS) {
+        assertRefused(Map.of(option.key, "true", "readChangeFeed", "true"), option);
+      }
+    }
+  }
+
+  private static void assertRefused(Map<String, String> options, DeltaOptions option) {
+    UnsupportedOperationException error =
+        assertThrows(
+            UnsupportedOperationException.class,
+            () -> DeltaOptions.refuseUnsupported(options, "/t", true),
+            options.toString());
+    assertTrue(error.getMessage().contains("'" + option.key + "'"), error.getMessage());
   }
 
   @Test
@@ -70,6 +115,7 @@ class DeltaOptionsTest {
         () ->
             DeltaOptions.refuseUnsupported(
                 Map.of("readChangeFeed", " FALSE ", "versionAsOf", "1", "mySourceOption", "x"),
-                "/t"));
+                "/t",
+                false));
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltaffi.testing.NativeHandleLeakCheck;
 import dev.deltaffi.testing.TestSpark;
+import dev.deltaffi.testing.TestTables;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,35 +59,10 @@ class ChangeFeedTest {
     }
   }
 
-  /** Version 0 creates, then 1 insert, 2 update, 3 delete, 4 merge (update + insert). */
-  private static void writeHistory(String table, String properties, String partitionBy) {
-    SparkSession spark = TestSpark.session();
-    spark.sql(
-        "CREATE TABLE delta.`"
-            + table
-            + "` (id BIGINT, v STRING, p INT) USING delta "
-            + partitionBy
-            + " TBLPROPERTIES ("
-            + properties
-            + ")");
-    spark.sql(
-        "INSERT INTO delta.`"
-            + table
-            + "` SELECT id, concat('v', id), CAST(id % 3 AS INT) FROM range(0, 30)");
-    spark.sql("UPDATE delta.`" + table + "` SET v = 'updated' WHERE id % 4 = 0");
-    spark.sql("DELETE FROM delta.`" + table + "` WHERE id % 5 = 1");
-    spark.sql(
-        "MERGE INTO delta.`"
-            + table
-            + "` t USING (SELECT id, concat('m', id) AS v, CAST(id % 3 AS INT) AS p FROM"
-            + " range(25, 35)) s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT"
-            + " MATCHED THEN INSERT *");
-  }
-
   @Test
   void everyRangeOfInsertsUpdatesDeletesAndMergesAnswersAsDeltaSpark() {
     String table = dir.resolve("plain").toString();
-    writeHistory(table, "'delta.enableChangeDataFeed' = 'true'", "");
+    TestTables.writeChangeHistory(table, "'delta.enableChangeDataFeed' = 'true'", "");
     for (Map<String, String> range :
         List.of(
             Map.of("startingVersion", "0"),
@@ -105,7 +80,7 @@ class ChangeFeedTest {
   @Test
   void partitionedTablesWithDeletionVectorsAndColumnMappingAnswerAsDeltaSpark() {
     String partitioned = dir.resolve("partitioned-dv").toString();
-    writeHistory(
+    TestTables.writeChangeHistory(
         partitioned,
         "'delta.enableChangeDataFeed' = 'true', 'delta.enableDeletionVectors' = 'true'",
         "PARTITIONED BY (p)");
@@ -113,7 +88,7 @@ class ChangeFeedTest {
     assertSameChanges(partitioned, Map.of("startingVersion", "3", "endingVersion", "4"));
 
     String mapped = dir.resolve("column-mapping").toString();
-    writeHistory(
+    TestTables.writeChangeHistory(
         mapped, "'delta.enableChangeDataFeed' = 'true', 'delta.columnMapping.mode' = 'name'", "");
     assertSameChanges(mapped, Map.of("startingVersion", "0"));
   }
@@ -128,7 +103,7 @@ class ChangeFeedTest {
   @Test
   void rangesByCommitTimeAnswerAsDeltaSpark() {
     String table = dir.resolve("by-time").toString();
-    writeHistory(table, "'delta.enableChangeDataFeed' = 'true'", "");
+    TestTables.writeChangeHistory(table, "'delta.enableChangeDataFeed' = 'true'", "");
     // Recent times: delta-spark refuses a change feed beyond the deleted-file retention (7 days).
     Instant first = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(2, ChronoUnit.HOURS);
     for (int version = 0; version <= 4; version++) {
@@ -185,7 +160,7 @@ class ChangeFeedTest {
   @Test
   void badRangesFailAsInDeltaSpark() {
     String table = dir.resolve("errors").toString();
-    writeHistory(table, "'delta.enableChangeDataFeed' = 'true'", "");
+    TestTables.writeChangeHistory(table, "'delta.enableChangeDataFeed' = 'true'", "");
     for (String format : List.of("delta", TestSpark.FORMAT_UNDER_TEST)) {
       assertThrows(Exception.class, () -> changes(format, table, Map.of()).collect(), format);
       assertThrows(
@@ -209,7 +184,7 @@ class ChangeFeedTest {
         table);
 
     String noFeed = dir.resolve("no-feed").toString();
-    writeHistory(noFeed, "'delta.appendOnly' = 'false'", "");
+    TestTables.writeChangeHistory(noFeed, "'delta.appendOnly' = 'false'", "");
     assertThrows(
         Exception.class, () -> changes("delta", noFeed, Map.of("startingVersion", "0")).collect());
     assertFailsNaming(

@@ -33,6 +33,43 @@ public final class TestTables {
     return location;
   }
 
+  /**
+   * Writes a table of columns {@code id}, {@code v} and {@code p} with SQL: version 0 creates it
+   * with {@code properties} (TBLPROPERTIES) and {@code partitionBy}, then 1 inserts, 2 updates, 3
+   * deletes, 4 merges (updates and inserts).
+   */
+  public static void writeChangeHistory(String table, String properties, String partitionBy) {
+    SparkSession spark = TestSpark.session();
+    spark.sql(
+        "CREATE TABLE delta.`"
+            + table
+            + "` (id BIGINT, v STRING, p INT) USING delta "
+            + partitionBy
+            + " TBLPROPERTIES ("
+            + properties
+            + ")");
+    spark.sql(
+        "INSERT INTO delta.`"
+            + table
+            + "` SELECT id, concat('v', id), CAST(id % 3 AS INT) FROM range(0, 30)");
+    spark.sql("UPDATE delta.`" + table + "` SET v = 'updated' WHERE id % 4 = 0");
+    spark.sql("DELETE FROM delta.`" + table + "` WHERE id % 5 = 1");
+    spark.sql(
+        "MERGE INTO delta.`"
+            + table
+            + "` t USING (SELECT id, concat('m', id) AS v, CAST(id % 3 AS INT) AS p FROM"
+            + " range(25, 35)) s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT"
+            + " MATCHED THEN INSERT *");
+  }
+
+  /**
+   * Appends {@code count} rows from id {@code from} to a table {@link #writeSmall} wrote, as one
+   * commit.
+   */
+  public static void append(String table, long from, long count) {
+    rows(from, count).write().format("delta").mode("append").save(table);
+  }
+
   /** Copies a table folder, leaving out the files {@code skip} names (by file name). */
   public static Path copy(Path from, Path to, Predicate<String> skip) throws IOException {
     Files.createDirectories(to.getParent());
