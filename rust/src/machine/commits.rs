@@ -177,14 +177,21 @@ fn live_file_columns(added: &RecordBatch, partition_type: &DataType) -> KernelRe
             .cloned()
             .ok_or_else(|| KernelError::internal_error(format!("`add.{name}` is missing")))
     };
-    let partition_values = evaluate_expression(
-        &Expression::map_to_struct(
-            column_expr!("add.partitionValues"),
-            MapToStructOptions::default(),
-        ),
-        added,
-        Some(partition_type),
-    )?;
+    let unpartitioned =
+        matches!(partition_type, DataType::Struct(fields) if fields.num_fields() == 0);
+    // Arrow builds no struct of no fields without its length, which the expression cannot give.
+    let partition_values: ArrayRef = if unpartitioned {
+        Arc::new(StructArray::new_empty_fields(added.num_rows(), None))
+    } else {
+        evaluate_expression(
+            &Expression::map_to_struct(
+                column_expr!("add.partitionValues"),
+                MapToStructOptions::default(),
+            ),
+            added,
+            Some(partition_type),
+        )?
+    };
     let columns: [ArrayRef; 7] = [
         field("path")?,
         field("size")?,

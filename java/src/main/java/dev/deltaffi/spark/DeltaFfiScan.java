@@ -55,6 +55,13 @@ public final class DeltaFfiScan implements Scan, SupportsReportStatistics {
     this.readSchema = metadata == null ? readColumns : readColumns.add(metadata.field());
   }
 
+  /**
+   * Whether this is the scan of a stream ({@code readStream}), which Spark never plans as a batch.
+   */
+  private boolean streams() {
+    return table.readOptions().stream().isPresent();
+  }
+
   /** The planned scan, planned on first use. */
   private synchronized DeltaFfiBatch batch() {
     if (batch == null) {
@@ -92,6 +99,12 @@ public final class DeltaFfiScan implements Scan, SupportsReportStatistics {
 
   @Override
   public String description() {
+    if (streams()) {
+      return "DeltaFfiScan stream of "
+          + table.describe()
+          + " columns="
+          + List.of(readSchema.fieldNames());
+    }
     DeltaFfiTable.Planned planned = batch().planned();
     int kept = planned.plan().files().size();
     return "DeltaFfiScan "
@@ -116,6 +129,20 @@ public final class DeltaFfiScan implements Scan, SupportsReportStatistics {
    */
   @Override
   public Statistics estimateStatistics() {
+    if (streams()) {
+      // A stream's size is its micro-batch's; planning the table here would be wasted.
+      return new Statistics() {
+        @Override
+        public OptionalLong sizeInBytes() {
+          return OptionalLong.empty();
+        }
+
+        @Override
+        public OptionalLong numRows() {
+          return OptionalLong.empty();
+        }
+      };
+    }
     DeltaFfiBatch planned = batch();
     long fileBytes = planned.planned().plan().files().stream().mapToLong(ScanFileInfo::size).sum();
     double share = (double) readColumns.defaultSize() / Math.max(1, table.schema().defaultSize());
@@ -152,8 +179,15 @@ public final class DeltaFfiScan implements Scan, SupportsReportStatistics {
     return DeltaFfiErrors.asSparkErrors(() -> new DeltaFfiMicroBatchStream(table, options));
   }
 
+  /**
+   * A batch scan answers from its plan; a stream's micro-batches each decide through their reader
+   * factory (a stream never plans this scan).
+   */
   @Override
   public ColumnarSupportMode columnarSupportMode() {
+    if (streams()) {
+      return ColumnarSupportMode.PARTITION_DEFINED;
+    }
     return batch().columnar() ? ColumnarSupportMode.SUPPORTED : ColumnarSupportMode.UNSUPPORTED;
   }
 }

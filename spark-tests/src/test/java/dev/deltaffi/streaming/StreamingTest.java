@@ -11,9 +11,11 @@ import dev.deltaffi.testing.TestSpark;
 import dev.deltaffi.testing.TestTables;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -80,49 +82,102 @@ class StreamingTest {
     assertSameStream(table, Map.of("startingVersion", "2", "maxFilesPerTrigger", "3"));
     assertSameStream(table, Map.of("startingVersion", "latest"));
     assertSameStream(table, Map.of("startingVersion", "0"));
+
+    String unpartitioned = dir.resolve("unpartitioned").toString();
+    SparkSession spark = TestSpark.session();
+    spark.sql("CREATE TABLE delta.`" + unpartitioned + "` (id BIGINT, v STRING) USING delta");
+    for (int commit = 0; commit < 3; commit++) {
+      spark.sql(
+          "INSERT INTO delta.`"
+              + unpartitioned
+              + "` SELECT id, concat('v', id) FROM range("
+              + commit * 10
+              + ", "
+              + (commit * 10 + 10)
+              + ")");
+    }
+    assertSameStream(unpartitioned, Map.of("startingVersion", "0", "maxFilesPerTrigger", "1"));
   }
 
-  @Test
-  void aStreamRestartedFromItsCheckpointReadsEveryRowOnce() throws Exception {
-    String table = TestTables.writeSmall(dir.resolve("restart"), 3);
-    String sink = dir.resolve("sink").toString();
-    String checkpoint = dir.resolve("checkpoint").toString();
+  /**
+   * Streams {@code table} into a Parquet sink in two runs from one checkpoint: a first run stopped
+   * after its first micro-batches, as a killed job would be, then {@code whileDown}, then a run to
+   * the end. The sink must then hold {@code expected}'s rows, of which the first run wrote some.
+   */
+  private void streamInTwoRuns(
+      String table,
+      Map<String, String> options,
+      Runnable whileDown,
+      Supplier<Dataset<Row>> expected)
+      throws Exception {
+    String sink = dir.resolve("sink-" + QUERIES.incrementAndGet()).toString();
+    String checkpoint = sink + "-checkpoint";
     SparkSession spark = TestSpark.session();
-    // A first run stopped after its first micro-batches, as a killed job would be.
-    StreamingQuery first =
-        stream(TestSpark.FORMAT_UNDER_TEST, table, Map.of("maxFilesPerTrigger", "1"))
+    StreamingQuery firstRun =
+        stream(TestSpark.FORMAT_UNDER_TEST, table, with(options, "maxFilesPerTrigger", "1"))
             .writeStream()
             .format("parquet")
             .option("checkpointLocation", checkpoint)
             .trigger(Trigger.ProcessingTime(0))
             .start(sink);
     try {
-      while (first.lastProgress() == null || first.lastProgress().batchId() < 1) {
-        assertTrue(first.isActive(), "the first run is running");
+      while (firstRun.lastProgress() == null || firstRun.lastProgress().batchId() < 1) {
+        assertTrue(firstRun.isActive(), "the first run is running");
         Thread.sleep(50);
       }
     } finally {
-      first.stop();
+      firstRun.stop();
     }
     long readByFirst = spark.read().parquet(sink).count();
-    long tableRows = spark.read().format("delta").load(table).count();
-    assertTrue(readByFirst > 0 && readByFirst < tableRows, "the first run read part of the table");
-    // New commits while it is down, then a run to the end from the same checkpoint.
-    TestTables.append(table, 1000, 10);
-    StreamingQuery second =
-        stream(TestSpark.FORMAT_UNDER_TEST, table, Map.of("maxFilesPerTrigger", "2"))
+    whileDown.run();
+    StreamingQuery secondRun =
+        stream(TestSpark.FORMAT_UNDER_TEST, table, with(options, "maxFilesPerTrigger", "2"))
             .writeStream()
             .format("parquet")
             .option("checkpointLocation", checkpoint)
             .trigger(Trigger.AvailableNow())
             .start(sink);
     try {
-      second.awaitTermination();
+      secondRun.awaitTermination();
     } finally {
-      second.stop();
+      secondRun.stop();
     }
-    assertSameAnswer(
-        spark.read().format("delta").load(table), spark.read().parquet(sink), "sink of " + table);
+    Dataset<Row> answer = expected.get();
+    assertTrue(
+        readByFirst > 0 && readByFirst < answer.count(), "the first run read part of " + table);
+    assertSameAnswer(answer, spark.read().parquet(sink), "sink of " + table + " " + options);
+  }
+
+  private static Map<String, String> with(Map<String, String> options, String key, String value) {
+    Map<String, String> all = new HashMap<>(options);
+    all.put(key, value);
+    return all;
+  }
+
+  @Test
+  void aStreamRestartedFromItsCheckpointReadsEveryRowOnce() throws Exception {
+    String table = TestTables.writeSmall(dir.resolve("restart"), 3);
+    streamInTwoRuns(
+        table,
+        Map.of(),
+        () -> TestTables.append(table, 1000, 10),
+        () -> TestSpark.session().read().format("delta").load(table));
+
+    String changes = dir.resolve("restart-change-feed").toString();
+    TestTables.writeChangeHistory(
+        changes, "'delta.enableChangeDataFeed' = 'true'", "PARTITIONED BY (p)");
+    Map<String, String> changeFeed = changeFeed("startingVersion", "0");
+    streamInTwoRuns(
+        changes,
+        changeFeed,
+        () -> TestSpark.session().sql("UPDATE delta.`" + changes + "` SET v = 'late' WHERE p = 2"),
+        () -> {
+          try {
+            return runToEnd("delta", changes, changeFeed).rows();
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        });
   }
 
   @Test
@@ -198,7 +253,7 @@ class StreamingTest {
   }
 
   private static Map<String, String> changeFeed(String... options) {
-    Map<String, String> all = new java.util.HashMap<>(Map.of("readChangeFeed", "true"));
+    Map<String, String> all = new HashMap<>(Map.of("readChangeFeed", "true"));
     for (int i = 0; i < options.length; i += 2) {
       all.put(options[i], options[i + 1]);
     }
