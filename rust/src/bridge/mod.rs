@@ -107,9 +107,10 @@ fn exception_class(error: &KernelError) -> Thrown {
         {
             Thrown::VersionNotFound
         }
-        E::Unsupported(_) | E::InvalidProtocol(_) | E::InvalidColumnMappingMode(_) => {
-            Thrown::UnsupportedTableFeature
-        }
+        E::Unsupported(_)
+        | E::InvalidProtocol(_)
+        | E::InvalidColumnMappingMode(_)
+        | E::ChangeDataFeedUnsupported(_) => Thrown::UnsupportedTableFeature,
         E::MalformedJson(_)
         | E::MissingMetadata
         | E::MissingProtocol
@@ -253,6 +254,10 @@ mod tests {
             ),
             (
                 E::InvalidProtocol("p".into()),
+                "UnsupportedTableFeatureException",
+            ),
+            (
+                E::ChangeDataFeedUnsupported(3),
                 "UnsupportedTableFeatureException",
             ),
             (E::MissingMetadata, "InvalidTableException"),

@@ -190,6 +190,7 @@ class ChangeFeedTest {
     assertFailsNaming(
         () ->
             changes(TestSpark.FORMAT_UNDER_TEST, noFeed, Map.of("startingVersion", "0")).collect(),
+        "DELTA_FFI_UNSUPPORTED_TABLE_FEATURE",
         "change data feed",
         noFeed);
   }

@@ -299,7 +299,10 @@ class StreamingTest {
       assertThrows(Exception.class, () -> runToEnd(format, table, options), format);
     }
     assertFailsNaming(
-        () -> runToEnd(TestSpark.FORMAT_UNDER_TEST, table, options), "change data", table);
+        () -> runToEnd(TestSpark.FORMAT_UNDER_TEST, table, options),
+        "DELTA_FFI_UNSUPPORTED_TABLE_FEATURE",
+        "change data feed",
+        table);
   }
 
   @Test
