@@ -7,7 +7,9 @@ import dev.deltaffi.kernel.ScanFileInfo;
 import dev.deltaffi.kernel.ScanPlan;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
@@ -216,25 +218,24 @@ final class DeltaFfiMicroBatchStream
           ? List.of()
           : List.of(fileScan(read.stream().map(IndexedFile::file).toList(), null));
     }
-    List<MicroBatchReads.Part> parts = new ArrayList<>();
+    Map<Long, List<ScanFileInfo>> insertedByVersion = new LinkedHashMap<>();
     List<Long> commits = new ArrayList<>();
-    for (int i = 0; i < read.size(); ) {
-      IndexedFile first = read.get(i);
-      if (first.changes() != null) {
-        commits.add(first.version());
-        i++;
-        continue;
+    for (IndexedFile entry : read) {
+      if (entry.changes() != null) {
+        commits.add(entry.version());
+      } else {
+        insertedByVersion
+            .computeIfAbsent(entry.version(), v -> new ArrayList<>())
+            .add(entry.file());
       }
-      List<ScanFileInfo> inserted = new ArrayList<>();
-      for (; i < read.size() && read.get(i).changes() == null; i++) {
-        if (read.get(i).version() != first.version()) {
-          break;
-        }
-        inserted.add(read.get(i).file());
-      }
-      long micros = commit(first.version()).timestamp() * 1000;
-      parts.add(fileScan(inserted, new MicroBatchReads.Inserted(first.version(), micros)));
     }
+    List<MicroBatchReads.Part> parts = new ArrayList<>();
+    insertedByVersion.forEach(
+        (version, files) ->
+            parts.add(
+                fileScan(
+                    files,
+                    new MicroBatchReads.Inserted(version, commit(version).timestamp() * 1000))));
     if (!commits.isEmpty()) {
       parts.add(
           new MicroBatchReads.Part(
