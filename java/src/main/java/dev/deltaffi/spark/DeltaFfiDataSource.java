@@ -97,13 +97,7 @@ public final class DeltaFfiDataSource
    * not say, so the caller's frames do. A stream honours options a batch read refuses.
    */
   private static boolean calledByStreamReader() {
-    return StackWalker.getInstance()
-        .walk(
-            frames ->
-                frames.anyMatch(
-                    frame ->
-                        frame.getClassName().startsWith("org.apache.spark.sql.")
-                            && frame.getClassName().contains("DataStreamReader")));
+    return calledBySpark("DataStreamReader");
   }
 
   /**
@@ -111,12 +105,17 @@ public final class DeltaFfiDataSource
    * caller's frames do.
    */
   private static boolean calledByWriter() {
+    return calledBySpark("DataFrameWriter");
+  }
+
+  /** Whether a frame of the caller's stack is of Spark's SQL class named {@code className}. */
+  private static boolean calledBySpark(String className) {
     return StackWalker.getInstance()
         .walk(
             frames ->
                 frames.anyMatch(
                     frame ->
                         frame.getClassName().startsWith("org.apache.spark.sql.")
-                            && frame.getClassName().contains("DataFrameWriter")));
+                            && frame.getClassName().contains(className)));
   }
 }

@@ -133,7 +133,7 @@ final class DeltaFfiMicroBatchStream
   public ReadLimit getDefaultReadLimit() {
     ReadLimit files =
         ReadLimit.maxFiles(
-            options.maxFilesPerTrigger().orElse(StreamOptions.DEFAULT_MAX_FILES_PER_TRIGGER));
+            (int) options.maxFilesPerTrigger().orElse(StreamOptions.DEFAULT_MAX_FILES_PER_TRIGGER));
     if (options.maxBytesPerTrigger().isEmpty()) {
       return files;
     }

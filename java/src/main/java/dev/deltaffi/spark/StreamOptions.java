@@ -1,8 +1,8 @@
 package dev.deltaffi.spark;
 
 import java.util.Locale;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.function.ToLongFunction;
 import org.apache.spark.network.util.JavaUtils;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
@@ -31,7 +31,7 @@ record StreamOptions(
     OptionalLong startingVersion,
     boolean startingLatest,
     OptionalLong startingTimestampMillis,
-    OptionalInt maxFilesPerTrigger,
+    OptionalLong maxFilesPerTrigger,
     OptionalLong maxBytesPerTrigger,
     boolean ignoreDeletes,
     boolean ignoreChanges,
@@ -65,8 +65,18 @@ record StreamOptions(
             ? OptionalLong.empty()
             : OptionalLong.of(
                 ReadOptions.parseTimestamp(path, DeltaOptions.STARTING_TIMESTAMP.key, timestamp)),
-        maxFiles(path, opts.get(DeltaOptions.MAX_FILES_PER_TRIGGER.key)),
-        maxBytes(path, opts.get(DeltaOptions.MAX_BYTES_PER_TRIGGER.key)),
+        positive(
+            path,
+            opts.get(DeltaOptions.MAX_FILES_PER_TRIGGER.key),
+            DeltaOptions.MAX_FILES_PER_TRIGGER,
+            Integer::parseInt,
+            "a positive integer"),
+        positive(
+            path,
+            opts.get(DeltaOptions.MAX_BYTES_PER_TRIGGER.key),
+            DeltaOptions.MAX_BYTES_PER_TRIGGER,
+            JavaUtils::byteStringAsBytes,
+            "a size such as 1g or 512m"),
         flag(path, opts, DeltaOptions.IGNORE_DELETES)
             || flag(path, opts, DeltaOptions.IGNORE_FILE_DELETION),
         flag(path, opts, DeltaOptions.IGNORE_CHANGES),
@@ -74,34 +84,25 @@ record StreamOptions(
         DeltaOptions.readsChangeFeed(opts));
   }
 
-  private static OptionalInt maxFiles(String path, String value) {
-    if (value == null) {
-      return OptionalInt.empty();
-    }
-    try {
-      int files = Integer.parseInt(value.trim());
-      if (files > 0) {
-        return OptionalInt.of(files);
-      }
-    } catch (NumberFormatException e) {
-      // Falls through to the error below.
-    }
-    throw invalid(path, DeltaOptions.MAX_FILES_PER_TRIGGER, value, "a positive integer");
-  }
-
-  private static OptionalLong maxBytes(String path, String value) {
+  /** A positive value of {@code option} as {@code parse} reads it, or empty when not given. */
+  private static OptionalLong positive(
+      String path,
+      String value,
+      DeltaOptions option,
+      ToLongFunction<String> parse,
+      String expected) {
     if (value == null) {
       return OptionalLong.empty();
     }
     try {
-      long bytes = JavaUtils.byteStringAsBytes(value.trim());
-      if (bytes > 0) {
-        return OptionalLong.of(bytes);
+      long parsed = parse.applyAsLong(value.trim());
+      if (parsed > 0) {
+        return OptionalLong.of(parsed);
       }
     } catch (NumberFormatException e) {
       // Falls through to the error below.
     }
-    throw invalid(path, DeltaOptions.MAX_BYTES_PER_TRIGGER, value, "a size such as 1g or 512m");
+    throw invalid(path, option, value, expected);
   }
 
   private static boolean flag(String path, CaseInsensitiveStringMap opts, DeltaOptions option) {
