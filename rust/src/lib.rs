@@ -537,10 +537,10 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_deletedRows<'local>
         };
         let context = format!(
             "table {table_root}, deletion vector {}",
-            descriptor.path_or_inline_dv
+            descriptor.location(&table_root)
         );
         let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
-        let rows = machine::deletion_vector::deleted_rows(engine.as_ref(), &table_root, descriptor)
+        let rows = machine::deletion_vector::deleted_rows(engine.as_ref(), &table_root, &descriptor)
             .map_err(|e| Failure::from(e).in_context(&context))?;
         tracing::debug!("decoded {context}: {} deleted rows", rows.len());
         let rows: Vec<i64> = rows

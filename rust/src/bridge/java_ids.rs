@@ -366,17 +366,19 @@ pub enum Thrown {
     VersionNotFound,
     UnsupportedTableFeature,
     InvalidTable,
+    MissingFile,
     DeltaKernel,
     /// A misuse of the native API.
     IllegalState,
 }
 
 impl Thrown {
-    const ALL: [Thrown; 6] = [
+    const ALL: [Thrown; 7] = [
         Thrown::TableNotFound,
         Thrown::VersionNotFound,
         Thrown::UnsupportedTableFeature,
         Thrown::InvalidTable,
+        Thrown::MissingFile,
         Thrown::DeltaKernel,
         Thrown::IllegalState,
     ];
@@ -389,6 +391,7 @@ impl Thrown {
                 jni_str!("dev/deltaffi/kernel/UnsupportedTableFeatureException")
             }
             Thrown::InvalidTable => jni_str!("dev/deltaffi/kernel/InvalidTableException"),
+            Thrown::MissingFile => jni_str!("dev/deltaffi/kernel/MissingFileException"),
             Thrown::DeltaKernel => jni_str!("dev/deltaffi/kernel/DeltaKernelException"),
             Thrown::IllegalState => jni_str!("java/lang/IllegalStateException"),
         }
@@ -402,7 +405,7 @@ pub struct ExceptionClass {
 }
 
 /// The classes of [`Thrown`], in its order.
-pub struct ExceptionIds([ExceptionClass; 6]);
+pub struct ExceptionIds([ExceptionClass; Thrown::ALL.len()]);
 
 impl ExceptionIds {
     fn resolve(env: &mut Env) -> JniResult<Self> {

@@ -26,6 +26,7 @@ use url::Url;
 
 use super::java_ids::{self, StorageIds};
 use super::jvm_thread;
+use super::log_files::{self, Format, LAST_CHECKPOINT, LOG_DIRECTORY};
 
 const STORE_NAME: &str = "delta-ffi Hadoop FileSystem";
 
@@ -60,6 +61,7 @@ pub fn in_process_engine(
         io: env.new_global_ref(hadoop_io)?,
         ids,
         base,
+        log_listing: parking_lot::Mutex::new(None),
     });
     let executor = TokioMultiThreadExecutor::new(io_runtime()?.handle().clone());
     Ok(Arc::new(
@@ -76,6 +78,9 @@ struct HadoopStore {
     io: Global<JObject<'static>>,
     ids: &'static StorageIds,
     base: Url,
+    /// The log listing made to check a `_last_checkpoint` hint, kept for the kernel's listing
+    /// that follows the hint's read, so checking the hint costs no request.
+    log_listing: parking_lot::Mutex<Option<(Path, Vec<ObjectMeta>)>>,
 }
 
 impl fmt::Debug for HadoopStore {
@@ -91,6 +96,7 @@ impl fmt::Display for HadoopStore {
 }
 
 /// A file's size and modification time, in milliseconds since the epoch.
+#[derive(Clone)]
 struct Status {
     size: u64,
     modified_millis: i64,
@@ -104,11 +110,35 @@ impl HadoopStore {
     }
 
     /// Runs `call` with the JVM attached; a Java exception becomes an object store error about
-    /// `location` (NotFound for `java.io.FileNotFoundException`).
+    /// `location` (NotFound for `java.io.FileNotFoundException`). On a log file, a failure other
+    /// than NotFound is tried again, boundedly: a writer racing the read (a checksum sidecar
+    /// rewritten beside `_last_checkpoint`, a flaky object store) must not fail the query.
     fn with_java<T>(
         &self,
         location: &str,
-        call: impl FnOnce(&mut Env, &JObject) -> jni::errors::Result<T>,
+        mut call: impl FnMut(&mut Env, &JObject) -> jni::errors::Result<T>,
+    ) -> object_store::Result<T> {
+        const PAUSES_MILLIS: [u64; 2] = [20, 200];
+        let in_log = location.contains(&format!("/{LOG_DIRECTORY}/"));
+        let mut attempt = 0;
+        loop {
+            match self.with_java_once(location, &mut call) {
+                Err(error @ object_store::Error::Generic { .. })
+                    if in_log && attempt < PAUSES_MILLIS.len() =>
+                {
+                    tracing::warn!("{error}; trying again");
+                    std::thread::sleep(std::time::Duration::from_millis(PAUSES_MILLIS[attempt]));
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn with_java_once<T>(
+        &self,
+        location: &str,
+        call: &mut impl FnMut(&mut Env, &JObject) -> jni::errors::Result<T>,
     ) -> object_store::Result<T> {
         let vm = JavaVM::singleton().map_err(|e| generic(e.to_string()))?;
         vm.attach_current_thread(|env| call(env, &self.io))
@@ -165,6 +195,81 @@ impl HadoopStore {
             env.convert_byte_array(&array)
         })?;
         Ok(Bytes::from(bytes))
+    }
+
+    /// The files directly in the directory `prefix`; in the log directory, without the
+    /// checkpoints that cannot be read (see [`log_files`]).
+    fn list(&self, prefix: &Path) -> object_store::Result<Vec<ObjectMeta>> {
+        if prefix.filename() != Some(LOG_DIRECTORY) {
+            return self.list_directory(prefix);
+        }
+        {
+            let mut kept = self.log_listing.lock();
+            if kept.as_ref().is_some_and(|(kept, _)| kept == prefix) {
+                if let Some((_, listing)) = kept.take() {
+                    return Ok(listing);
+                }
+            }
+        }
+        let listing = self.list_directory(prefix)?;
+        Ok(log_files::screen_checkpoints(listing, |meta, format| {
+            self.is_sound(meta, format)
+        }))
+    }
+
+    /// Whether a checkpoint file can be complete, by its last bytes (cached per file).
+    fn is_sound(&self, meta: &ObjectMeta, format: Format) -> bool {
+        let url = self.url(&meta.location);
+        log_files::cached_soundness(url.clone(), meta, || {
+            let tail = format.tail_length();
+            if meta.size < tail {
+                return false;
+            }
+            match self.read(&url, &(meta.size - tail..meta.size)) {
+                Ok(bytes) => format.is_sound_tail(meta.size, &bytes),
+                Err(error) => {
+                    tracing::warn!("cannot read the end of checkpoint file {url}: {error}");
+                    false
+                }
+            }
+        })
+    }
+
+    /// The `_last_checkpoint` hint at `location`, or NotFound when it cannot be read or leads to
+    /// no checkpoint (see [`log_files`]): the kernel then finds the checkpoint by listing.
+    fn read_hint(&self, location: &Path, url: &str) -> object_store::Result<(Status, Bytes)> {
+        let missing = |why: String| {
+            tracing::warn!("ignoring {url}: {why}; listing the log instead");
+            object_store::Error::NotFound {
+                path: url.to_string(),
+                source: why.into(),
+            }
+        };
+        let read = self
+            .status(url)
+            .and_then(|status| Ok((status.clone(), self.read(url, &(0..status.size))?)));
+        let (status, bytes) = match read {
+            Err(error @ object_store::Error::NotFound { .. }) => return Err(error),
+            Err(error) => return Err(missing(format!("it cannot be read ({error})"))),
+            Ok(read) => read,
+        };
+        // An unparsable hint is the kernel's to ignore (it does, with a warning).
+        let Some(version) = log_files::hint_version(&bytes) else {
+            return Ok((status, bytes));
+        };
+        let parts: Vec<_> = location.parts().collect();
+        let directory = Path::from_iter(parts[..parts.len().saturating_sub(1)].iter().cloned());
+        let listing = self.list(&directory)?;
+        let found = log_files::hint_finds_checkpoint(version, &listing);
+        *self.log_listing.lock() = Some((directory, listing));
+        if found {
+            Ok((status, bytes))
+        } else {
+            Err(missing(format!(
+                "it names version {version}, and no readable checkpoint of that version or a later \
+                 one is in the log"
+            )))
+        }
     }
 
     /// The files directly in the directory `prefix`, as the Java side lists them.
@@ -253,7 +358,15 @@ impl ObjectStore for HadoopStore {
         options: GetOptions,
     ) -> object_store::Result<GetResult> {
         let url = self.url(location);
-        let status = self.status(&url)?;
+        let whole_hint = location.filename() == Some(LAST_CHECKPOINT)
+            && options.range.is_none()
+            && !options.head;
+        let (status, hint) = if whole_hint {
+            let (status, bytes) = self.read_hint(location, &url)?;
+            (status, Some(bytes))
+        } else {
+            (self.status(&url)?, None)
+        };
         let meta = ObjectMeta {
             location: location.clone(),
             last_modified: timestamp(status.modified_millis)?,
@@ -268,7 +381,9 @@ impl ObjectStore for HadoopStore {
                 .map_err(|e| generic(format!("{url}: {e}")))?,
             None => 0..status.size,
         };
-        let bytes = if options.head || range.is_empty() {
+        let bytes = if let Some(hint) = hint {
+            hint
+        } else if options.head || range.is_empty() {
             Bytes::new()
         } else {
             self.read(&url, &range)?
@@ -292,7 +407,7 @@ impl ObjectStore for HadoopStore {
     /// Lists only the files directly under `prefix`: the kernel lists the log directory, and
     /// must not see `_delta_log/_sidecars/` or `_delta_log/_staged_commits/` files as commits.
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
-        let listing = self.list_directory(&prefix.cloned().unwrap_or_default());
+        let listing = HadoopStore::list(self, &prefix.cloned().unwrap_or_default());
         match listing {
             Ok(metas) => stream::iter(metas.into_iter().map(Ok)).boxed(),
             Err(error) => stream::once(async move { Err(error) }).boxed(),
@@ -302,7 +417,7 @@ impl ObjectStore for HadoopStore {
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
         Ok(ListResult {
             common_prefixes: Vec::new(),
-            objects: self.list_directory(&prefix.cloned().unwrap_or_default())?,
+            objects: HadoopStore::list(self, &prefix.cloned().unwrap_or_default())?,
             extensions: Default::default(),
         })
     }

@@ -1,11 +1,11 @@
 //! Kernel threads live attached to the JVM: attached as daemons when they start (a stuck kernel
 //! thread never holds the JVM open), detached just before they end.
 
-use std::ffi::c_void;
+use std::ffi::{c_void, CString};
 use std::ptr::null_mut;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use jni::sys::{jint, JavaVM, JNI_VERSION_1_8};
+use jni::sys::{jint, JavaVM, JavaVMAttachArgs, JNI_VERSION_1_8};
 
 use crate::machine::{set_thread_hooks, ThreadHooks};
 
@@ -24,16 +24,33 @@ pub extern "system" fn JNI_OnLoad(vm: *mut JavaVM, _reserved: *mut c_void) -> ji
     JNI_VERSION_1_8
 }
 
+/// Attaches the current thread under its Rust name (`delta-ffi-kernel`, `delta-ffi-io`), so
+/// thread dumps and Java's thread list say whose it is.
 pub(super) fn attach_as_daemon() {
     let vm = VM.load(Ordering::Acquire);
     if vm.is_null() {
         return;
     }
+    let name = std::thread::current()
+        .name()
+        .and_then(|name| CString::new(name).ok());
+    let mut args = JavaVMAttachArgs {
+        version: JNI_VERSION_1_8,
+        name: name
+            .as_ref()
+            .map_or(null_mut(), |name| name.as_ptr().cast_mut()),
+        group: null_mut(),
+    };
     let mut env: *mut c_void = null_mut();
-    // Safety: `vm` is the JavaVM the JVM handed to JNI_OnLoad; it outlives this library. A failed
-    // attach leaves the thread as before: each callback into Java then attaches it itself.
+    // Safety: `vm` is the JavaVM the JVM handed to JNI_OnLoad; it outlives this library, and
+    // `args` (with the name it points to) outlives the call. A failed attach leaves the thread as
+    // before: each callback into Java then attaches it itself.
     unsafe {
-        ((**vm).v1_4.AttachCurrentThreadAsDaemon)(vm, &mut env, null_mut());
+        ((**vm).v1_4.AttachCurrentThreadAsDaemon)(
+            vm,
+            &mut env,
+            (&mut args as *mut JavaVMAttachArgs).cast(),
+        );
     }
 }
 

@@ -6,12 +6,14 @@ pub mod java_ids;
 pub mod jvm_log;
 pub mod jvm_store;
 mod jvm_thread;
+mod log_files;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use delta_kernel::KernelError;
 
 use crate::machine::history::TimestampOutOfRange;
+use crate::machine::log_damage::{DamagedCommit, MissingHistory};
 use crate::machine::snapshot::VersionOutOfRange;
 use java_ids::Thrown;
 use jni::errors::ThrowRuntimeExAndDefault;
@@ -100,12 +102,19 @@ impl Failure {
 fn exception_class(error: &KernelError) -> Thrown {
     use KernelError as E;
     match error {
-        E::FileNotFound(_) | E::EmptyLog | E::InvalidTableLocation(_) => Thrown::TableNotFound,
+        // A missing table lists no log (EmptyLog); a file its log names that is gone is not that.
+        E::FileNotFound(_) => Thrown::MissingFile,
+        E::EmptyLog | E::InvalidTableLocation(_) => Thrown::TableNotFound,
         E::MissingVersion(_) | E::LogHistory(_) => Thrown::VersionNotFound,
         E::GenericError { source }
             if source.is::<VersionOutOfRange>() || source.is::<TimestampOutOfRange>() =>
         {
             Thrown::VersionNotFound
+        }
+        E::GenericError { source }
+            if source.is::<DamagedCommit>() || source.is::<MissingHistory>() =>
+        {
+            Thrown::InvalidTable
         }
         E::Unsupported(_)
         | E::InvalidProtocol(_)
@@ -227,7 +236,7 @@ mod tests {
             millis: 0,
         };
         let cases = [
-            (E::FileNotFound("f".into()), "TableNotFoundException"),
+            (E::FileNotFound("f".into()), "MissingFileException"),
             (E::EmptyLog, "TableNotFoundException"),
             (
                 E::InvalidTableLocation("t".into()),

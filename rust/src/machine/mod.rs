@@ -17,6 +17,7 @@ pub mod commits;
 pub mod deletion_vector;
 pub mod facts;
 pub mod history;
+pub mod log_damage;
 pub mod placement;
 pub mod scan;
 pub mod snapshot;

@@ -24,7 +24,7 @@ use delta_kernel::schema::StructType;
 use delta_kernel::{Engine, KernelError, KernelResult, SnapshotRef};
 
 use super::placement::{Placement, Replay};
-use super::Machine;
+use super::{log_damage, Machine};
 use crate::logging;
 
 /// A planned scan, and its live files when the log was replayed in process.
@@ -120,7 +120,14 @@ pub fn start(
             Replay::InProcess => {
                 let (files, metrics) =
                     logging::capture_scan_metrics(|| live_files(&scan, engine.as_ref()));
-                let files = files?;
+                let files = files.map_err(|error| {
+                    log_damage::name_damaged_commit(
+                        engine.as_ref(),
+                        snapshot.table_root(),
+                        Some(snapshot.version()),
+                        error,
+                    )
+                })?;
                 let counts = metrics.map(|m| FileCounts {
                     seen: m.num_add_files_seen,
                     kept: m.num_selected_add_files,

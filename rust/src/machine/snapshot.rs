@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use delta_kernel::{Engine, KernelError, KernelResult, Snapshot, SnapshotRef, Version};
+use url::Url;
 
 use super::placement::Placement;
-use super::{history, Machine};
+use super::{history, log_damage, Machine};
 
 /// Which snapshot of a table to build.
 #[derive(Debug, Clone, Copy)]
@@ -54,23 +55,40 @@ pub fn start(
     travel: TimeTravel,
     placement: Placement,
 ) -> KernelResult<Machine<SnapshotRef>> {
-    start_with(placement, move |engine| build(engine, &table_root, travel))
+    start_with(placement, move |engine| {
+        build(engine, &table_root, travel).map_err(|error| {
+            let until = match travel {
+                TimeTravel::Version(version) => Some(version),
+                TimeTravel::Latest | TimeTravel::Timestamp(_) => None,
+            };
+            match Url::parse(&table_root) {
+                Ok(root) => log_damage::name_damaged_commit(engine, &root, until, error),
+                Err(_) => error,
+            }
+        })
+    })
 }
 
 /// Starts building the latest snapshot of `existing`'s table from `existing`: the kernel lists and
 /// replays only the commits after it (and returns it as it is when there are none).
 pub fn refresh(existing: SnapshotRef, placement: Placement) -> KernelResult<Machine<SnapshotRef>> {
     start_with(placement, move |engine| {
-        Snapshot::builder_from(existing).build(engine)
+        let root = existing.table_root().clone();
+        Snapshot::builder_from(existing)
+            .build(engine)
+            .map_err(|error| log_damage::name_damaged_commit(engine, &root, None, error))
     })
 }
 
-/// Runs `build` on a machine thread against the engine `placement` gives.
+/// Runs `build` on a machine thread against the engine `placement` gives, and refuses a snapshot
+/// whose history is incomplete.
 fn start_with(
     placement: Placement,
     build: impl FnOnce(&dyn Engine) -> KernelResult<SnapshotRef> + Send + 'static,
 ) -> KernelResult<Machine<SnapshotRef>> {
-    Machine::start(move |executor, _| build(placement.engine(executor).as_ref()))
+    Machine::start(move |executor, _| {
+        build(placement.engine(executor).as_ref()).and_then(log_damage::require_complete_history)
+    })
 }
 
 fn build(engine: &dyn Engine, table_root: &str, travel: TimeTravel) -> KernelResult<SnapshotRef> {

@@ -1,5 +1,6 @@
 package dev.deltaffi.io;
 
+import dev.deltaffi.kernel.FileUris;
 import dev.deltaffi.kernel.Storage;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -20,18 +21,33 @@ import org.apache.hadoop.fs.Path;
 public final class HadoopIo implements Storage {
   private final Configuration conf;
 
+  /** The table root every file must lie in; null: any file. */
+  private final String confinedTo;
+
   public HadoopIo(Configuration conf) {
+    this(conf, null);
+  }
+
+  private HadoopIo(Configuration conf, String confinedTo) {
     this.conf = conf;
+    this.confinedTo = confinedTo;
+  }
+
+  /** The same storage, refusing any file outside {@code tableRoot}. */
+  public HadoopIo confinedTo(String tableRoot) {
+    return new HadoopIo(conf, tableRoot);
   }
 
   @Override
   public long[] status(String url) throws IOException {
+    requireConfined(url);
     FileStatus status = fileSystem(url).getFileStatus(path(url));
     return new long[] {status.getLen(), status.getModificationTime()};
   }
 
   @Override
   public byte[] read(String url, long offset, long length) throws IOException {
+    requireConfined(url);
     try (FSDataInputStream in = fileSystem(url).open(path(url))) {
       byte[] bytes = new byte[Math.toIntExact(length)];
       in.readFully(offset, bytes);
@@ -42,6 +58,7 @@ public final class HadoopIo implements Storage {
   /** One JNI call for the whole listing; the kernel decides what an empty log means. */
   @Override
   public Object[] listDirectory(String directoryUrl) throws IOException {
+    requireConfined(directoryUrl);
     FileStatus[] statuses;
     try {
       statuses = fileSystem(directoryUrl).listStatus(path(directoryUrl));
@@ -58,6 +75,12 @@ public final class HadoopIo implements Storage {
       files.stream().mapToLong(FileStatus::getLen).toArray(),
       files.stream().mapToLong(FileStatus::getModificationTime).toArray()
     };
+  }
+
+  private void requireConfined(String url) {
+    if (confinedTo != null) {
+      FileUris.requireInside(confinedTo, url);
+    }
   }
 
   private FileSystem fileSystem(String url) throws IOException {

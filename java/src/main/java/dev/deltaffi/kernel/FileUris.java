@@ -3,6 +3,7 @@ package dev.deltaffi.kernel;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.Path;
 
@@ -52,6 +53,38 @@ public final class FileUris {
     int slash = reference.indexOf('/');
     boolean colonInFirstSegment = colon >= 0 && (slash < 0 || colon < slash);
     return colonInFirstSegment && !SCHEME.matcher(reference).find() ? "./" + reference : reference;
+  }
+
+  /**
+   * Fails with {@link FileOutsideTableException} unless the file at URL {@code file} lies inside
+   * the directory {@code tableRoot} once both are percent-decoded and normalised, as Hadoop opens
+   * them: no {@code ..}, {@code %2E%2E} or absolute URL escapes it.
+   */
+  public static void requireInside(String tableRoot, String file) {
+    URI root = parse(tableRoot);
+    URI uri = parse(file);
+    String rootPath = normalisedPath(root);
+    boolean inside =
+        uri.getScheme() != null
+            && uri.getScheme().equalsIgnoreCase(root.getScheme())
+            && Objects.equals(
+                emptyIfNull(uri.getRawAuthority()), emptyIfNull(root.getRawAuthority()))
+            && normalisedPath(uri).startsWith(rootPath.endsWith("/") ? rootPath : rootPath + "/");
+    if (!inside) {
+      throw new FileOutsideTableException(file, tableRoot);
+    }
+  }
+
+  private static String normalisedPath(URI uri) {
+    try {
+      return new URI(null, null, uri.getPath(), null).normalize().getPath();
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("Invalid file URL: " + uri, e);
+    }
+  }
+
+  private static String emptyIfNull(String s) {
+    return s == null ? "" : s;
   }
 
   /**

@@ -1,12 +1,10 @@
 package dev.deltaffi.spark;
 
 import dev.deltaffi.arrow.RowStreams;
-import dev.deltaffi.io.HadoopIo;
 import dev.deltaffi.kernel.ChangeFeed;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.read.Batch;
@@ -20,7 +18,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
-import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * The change data feed of a range, read in Spark tasks: the range's commits are cut into contiguous
@@ -120,17 +117,11 @@ final class ChangeFeedScan implements ScanBuilder, SupportsPushDownRequiredColum
 
   /** Readers of the change feed's {@code columns} of the table at {@code tableRoot}. */
   static Readers readers(SparkSession spark, String tableRoot, StructType columns) {
-    return new Readers(
-        SerializableConfiguration.broadcast(
-            spark.sparkContext(),
-            ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().newHadoopConf()),
-        tableRoot,
-        List.of(columns.fieldNames()));
+    return new Readers(ExecutorStorage.of(spark, tableRoot), List.of(columns.fieldNames()));
   }
 
   /** Each task's reader: the kernel's Arrow batches of its slice, in the read schema's order. */
-  record Readers(
-      Broadcast<SerializableConfiguration> hadoopConf, String tableRoot, List<String> columns)
+  record Readers(ExecutorStorage storage, List<String> columns)
       implements PartitionReaderFactory, Serializable {
 
     @Override
@@ -155,11 +146,7 @@ final class ChangeFeedScan implements ScanBuilder, SupportsPushDownRequiredColum
           if (changes == null) {
             changes =
                 ChangeFeed.read(
-                    new HadoopIo(hadoopConf.value().value()),
-                    tableRoot,
-                    slice.start(),
-                    slice.end(),
-                    columns);
+                    storage.open(), storage.tableRoot(), slice.start(), slice.end(), columns);
           }
           current = changes.next();
           return current != null;

@@ -1,14 +1,11 @@
 package dev.deltaffi.spark;
 
-import dev.deltaffi.io.HadoopIo;
 import dev.deltaffi.kernel.DeletionVectors;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Map;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.execution.datasources.PartitionedFile;
 import org.apache.spark.sql.vectorized.ColumnVector;
-import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * The deletion vectors of a scan's files (by URL-encoded path), decoded by the kernel on the
@@ -18,10 +15,7 @@ import org.apache.spark.util.SerializableConfiguration;
  * @param rowIndex the position of Spark's row-index column in the Parquet reader's rows and batches
  */
 record DeletedRows(
-    Broadcast<SerializableConfiguration> hadoopConf,
-    String tableRoot,
-    Map<String, DeletionVectors.Descriptor> descriptors,
-    int rowIndex)
+    ExecutorStorage storage, Map<String, DeletionVectors.Descriptor> descriptors, int rowIndex)
     implements Serializable {
 
   /** The sorted deleted row indexes of the file, or null when it has no deletion vector. */
@@ -29,8 +23,7 @@ record DeletedRows(
     DeletionVectors.Descriptor descriptor = descriptors.get(file.urlEncodedPath());
     return descriptor == null
         ? null
-        : DeletionVectors.deletedRows(
-            new HadoopIo(hadoopConf.value().value()), tableRoot, descriptor);
+        : DeletionVectors.deletedRows(storage.open(), storage.tableRoot(), descriptor);
   }
 
   /** Whether the row at {@code index} survives the file's sorted deleted indexes (null: none). */

@@ -1,6 +1,7 @@
 package dev.deltaffi.spark;
 
 import dev.deltaffi.kernel.DeletionVectors;
+import dev.deltaffi.kernel.FileUris;
 import dev.deltaffi.kernel.ScanFileInfo;
 import dev.deltaffi.kernel.ScanPlan;
 import dev.deltaffi.kernel.ir.KernelType;
@@ -26,7 +27,6 @@ import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.SerializableConfiguration;
 import scala.Function0;
 import scala.Function1;
 import scala.collection.Iterator;
@@ -110,6 +110,10 @@ final class DeltaFfiBatch implements Batch {
   public InputPartition[] planInputPartitions() {
     SparkSession spark = SparkSession.active();
     List<ScanFileInfo> files = planned.plan().files();
+    if (KernelEngines.confinesToTableRoot(spark)) {
+      String tableRoot = planned.snapshot().tableRoot();
+      files.forEach(file -> FileUris.requireInside(tableRoot, file.location()));
+    }
     long openCost = SQLConf.get().filesOpenCostInBytes();
     long totalBytes = files.stream().mapToLong(f -> f.size() + openCost).sum();
     long maxSplitBytes = FilePartition.maxSplitBytes(spark, (Function0<Object>) () -> totalBytes);
@@ -207,11 +211,7 @@ final class DeltaFfiBatch implements Batch {
       }
     }
     return new DeletedRows(
-        SerializableConfiguration.broadcast(
-            spark.sparkContext(), spark.sessionState().newHadoopConf()),
-        planned.snapshot().tableRoot(),
-        descriptors,
-        dataSchema.size());
+        ExecutorStorage.of(spark, planned.snapshot().tableRoot()), descriptors, dataSchema.size());
   }
 
   /** A byte range of a file, carrying its row tracking values for {@code _metadata}. */

@@ -1,7 +1,9 @@
 package dev.deltaffi.spark;
 
 import dev.deltaffi.kernel.DeltaKernelException;
+import dev.deltaffi.kernel.FileOutsideTableException;
 import dev.deltaffi.kernel.InvalidTableException;
+import dev.deltaffi.kernel.MissingFileException;
 import dev.deltaffi.kernel.TableNotFoundException;
 import dev.deltaffi.kernel.UnsupportedTableFeatureException;
 import dev.deltaffi.kernel.VersionNotFoundException;
@@ -106,6 +108,10 @@ final class DeltaFfiErrors {
       return "DELTA_FFI_UNSUPPORTED_TABLE_FEATURE";
     } else if (e instanceof InvalidTableException) {
       return "DELTA_FFI_INVALID_TABLE";
+    } else if (e instanceof MissingFileException) {
+      return "DELTA_FFI_MISSING_FILE";
+    } else if (e instanceof FileOutsideTableException) {
+      return "DELTA_FFI_FILE_OUTSIDE_TABLE";
     } else if (e instanceof DeltaKernelException) {
       return "DELTA_FFI_KERNEL_ERROR";
     } else if (e instanceof ReadOptions.InvalidOptionException) {

@@ -25,6 +25,13 @@ public final class KernelEngines {
   /** Session setting: the largest log (bytes of checkpoint and commits) scanned in process. */
   public static final String IN_PROCESS_MAX_LOG_BYTES_CONF = "spark.deltaffi.inProcessMaxLogBytes";
 
+  /**
+   * Session setting: refuse any data file or deletion vector whose path, decoded and normalised,
+   * lies outside the table root. Off by default, as delta-spark (the protocol allows absolute
+   * paths, e.g. in shallow clones); on for reading logs written by others.
+   */
+  public static final String CONFINE_TO_TABLE_ROOT_CONF = "spark.deltaffi.confineToTableRoot";
+
   public static final String AUTO = "auto";
   public static final String IN_PROCESS = "in-process";
   public static final String SPARK = "spark";
@@ -32,6 +39,13 @@ public final class KernelEngines {
   private static final long DEFAULT_IN_PROCESS_MAX_LOG_BYTES = 64L << 20;
 
   private KernelEngines() {}
+
+  /**
+   * Whether {@code spark} confines reads to the table root ({@link #CONFINE_TO_TABLE_ROOT_CONF}).
+   */
+  public static boolean confinesToTableRoot(SparkSession spark) {
+    return Boolean.parseBoolean(spark.conf().get(CONFINE_TO_TABLE_ROOT_CONF, "false"));
+  }
 
   /** The kernel engine of {@code spark}, by its settings now. */
   public static KernelEngine of(SparkSession spark) {

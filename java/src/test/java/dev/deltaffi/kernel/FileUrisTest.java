@@ -1,7 +1,10 @@
 package dev.deltaffi.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FileUrisTest {
@@ -48,5 +51,34 @@ class FileUrisTest {
     assertEquals(
         "s3a://bucket/t/x%20y.json",
         FileUris.sparkFilePath(FileUris.parse("s3a://bucket/t/x%20y.json")));
+  }
+
+  @Test
+  void filesOutsideTheTableRootAreRefusedAfterDecodingAndNormalising() {
+    String root = "file:///data/t/";
+    for (String inside :
+        List.of(
+            "file:///data/t/part=1/x.parquet",
+            "file:/data/t/x.parquet",
+            "file:///data/t/a/../b/x.parquet",
+            "file:///data/t/deletion_vector_1.bin")) {
+      FileUris.requireInside(root, inside);
+      FileUris.requireInside("file:///data/t", inside);
+    }
+    for (String outside :
+        List.of(
+            "file:///data/outside/x.parquet",
+            "file:///data/t/../outside/x.parquet",
+            "file:///data/t/%2E%2E/outside/x.parquet",
+            "file:///data/t/part=0/../../x.parquet",
+            "file:///data/tt/x.parquet",
+            "s3a://bucket/data/t/x.parquet",
+            "file://otherhost/data/t/x.parquet",
+            "file:///etc/passwd")) {
+      FileOutsideTableException refused =
+          assertThrows(
+              FileOutsideTableException.class, () -> FileUris.requireInside(root, outside));
+      assertTrue(refused.getMessage().contains(outside), refused.getMessage());
+    }
   }
 }

@@ -63,6 +63,22 @@ public final class TestTables {
   }
 
   /**
+   * Writes a table of 100 rows in one file, then deletes a third of them with a deletion vector
+   * (one deletion vector file).
+   */
+  public static Path writeWithDeletionVectors(Path dir) {
+    String location = dir.toString();
+    rows(0, 100)
+        .repartition(1)
+        .write()
+        .format("delta")
+        .option("delta.enableDeletionVectors", "true")
+        .save(location);
+    TestSpark.session().sql("DELETE FROM delta.`" + location + "` WHERE id % 3 = 0");
+    return dir;
+  }
+
+  /**
    * Appends {@code count} rows from id {@code from} to a table {@link #writeSmall} wrote, as one
    * commit.
    */
