@@ -78,14 +78,31 @@ fn placement(
     table_root: &str,
     in_process: jboolean,
 ) -> Result<Placement, Failure> {
+    let cancellation = machine::cancel::Cancellation::new();
     Ok(Placement {
-        io: bridge::jvm_store::in_process_engine(env, hadoop_io, table_root)?,
+        io: bridge::jvm_store::in_process_engine(env, hadoop_io, table_root, cancellation.clone())?,
         replay: if in_process {
             Replay::InProcess
         } else {
             Replay::Spark
         },
+        cancellation,
     })
+}
+
+/// The I/O engine of a call that runs on the caller's thread, without a machine (so nothing to
+/// cancel it: the caller's own interruption reaches its Java I/O directly).
+fn io_engine(
+    env: &mut Env,
+    hadoop_io: &JObject,
+    table_root: &str,
+) -> Result<std::sync::Arc<dyn delta_kernel::Engine>, Failure> {
+    bridge::jvm_store::in_process_engine(
+        env,
+        hadoop_io,
+        table_root,
+        machine::cancel::Cancellation::new(),
+    )
 }
 
 /// Registers a started machine under a new handle; a failure to start names `context`.
@@ -539,9 +556,10 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_deletedRows<'local>
             "table {table_root}, deletion vector {}",
             descriptor.location(&table_root)
         );
-        let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
-        let rows = machine::deletion_vector::deleted_rows(engine.as_ref(), &table_root, &descriptor)
-            .map_err(|e| Failure::from(e).in_context(&context))?;
+        let engine = io_engine(env, &hadoop_io, &table_root)?;
+        let rows =
+            machine::deletion_vector::deleted_rows(engine.as_ref(), &table_root, &descriptor)
+                .map_err(|e| Failure::from(e).in_context(&context))?;
         tracing::debug!("decoded {context}: {} deleted rows", rows.len());
         let rows: Vec<i64> = rows
             .iter()
@@ -697,7 +715,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_changeFeed<'local>(
         let start = bound(start_kind, start_value)?;
         let end = bound(end_kind, end_value)?;
         let context = change_feed_context(&table_root, start, end);
-        let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
+        let engine = io_engine(env, &hadoop_io, &table_root)?;
         let range = machine::changes::resolve(engine.as_ref(), &table_root, start, end)
             .map_err(|e| Failure::from(e).in_context(&context))?;
         let mut visitor = JavaVisitor::new(env, &visitor)?;
@@ -732,7 +750,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_readChanges<'local>
         let end = version_arg(end, "end version")?;
         let columns = java_strings(env, &columns)?;
         let context = change_feed_context(&table_root, Bound::Version(start), Bound::Version(end));
-        let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
+        let engine = io_engine(env, &hadoop_io, &table_root)?;
         let batches = machine::changes::read(engine, &table_root, start, end, &columns)
             .map_err(|e| Failure::from(e).in_context(&context))?;
         tracing::debug!("read {context}: {} batches", batches.len());
@@ -764,7 +782,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_streamCommits<'loca
             "table {table_root} (commits {from} to {})",
             snapshot.version()
         );
-        let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
+        let engine = io_engine(env, &hadoop_io, &table_root)?;
         let read = machine::commits::read(engine, &snapshot, from)
             .map_err(|e| Failure::from(e).in_context(&context))?;
         let mut visitor = JavaVisitor::new(env, &visitor)?;
@@ -807,7 +825,7 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_firstVersionFrom<'l
     entry(&mut env, |env| {
         let snapshot = snapshot_of(snapshot)?;
         let table_root = snapshot.table_root().to_string();
-        let engine = bridge::jvm_store::in_process_engine(env, &hadoop_io, &table_root)?;
+        let engine = io_engine(env, &hadoop_io, &table_root)?;
         let version = machine::history::first_version_from(engine.as_ref(), &snapshot, millis)
             .map_err(|e| {
                 Failure::from(e).in_context(&format!(

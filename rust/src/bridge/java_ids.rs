@@ -13,7 +13,8 @@
 
 use jni::errors::Result as JniResult;
 use jni::objects::{
-    JByteArray, JClass, JIntArray, JLongArray, JMethodID, JObject, JObjectArray, JString, JValue,
+    JByteArray, JClass, JIntArray, JLongArray, JMethodID, JObject, JObjectArray, JStaticMethodID,
+    JString, JValue,
 };
 use jni::refs::Global;
 use jni::signature::{JavaType, Primitive, RuntimeMethodSignature};
@@ -367,18 +368,21 @@ pub enum Thrown {
     UnsupportedTableFeature,
     InvalidTable,
     MissingFile,
+    /// The thread waiting on the kernel was interrupted.
+    Cancelled,
     DeltaKernel,
     /// A misuse of the native API.
     IllegalState,
 }
 
 impl Thrown {
-    const ALL: [Thrown; 7] = [
+    const ALL: [Thrown; 8] = [
         Thrown::TableNotFound,
         Thrown::VersionNotFound,
         Thrown::UnsupportedTableFeature,
         Thrown::InvalidTable,
         Thrown::MissingFile,
+        Thrown::Cancelled,
         Thrown::DeltaKernel,
         Thrown::IllegalState,
     ];
@@ -392,6 +396,7 @@ impl Thrown {
             }
             Thrown::InvalidTable => jni_str!("dev/deltaffi/kernel/InvalidTableException"),
             Thrown::MissingFile => jni_str!("dev/deltaffi/kernel/MissingFileException"),
+            Thrown::Cancelled => jni_str!("dev/deltaffi/kernel/ReadCancelledException"),
             Thrown::DeltaKernel => jni_str!("dev/deltaffi/kernel/DeltaKernelException"),
             Thrown::IllegalState => jni_str!("java/lang/IllegalStateException"),
         }
@@ -430,11 +435,60 @@ impl ExceptionIds {
     }
 }
 
+/// `java.lang.Thread`: whether the Java thread waiting on a machine was interrupted.
+pub struct ThreadIds {
+    class: Global<JClass<'static>>,
+    current_thread: JStaticMethodID,
+    is_interrupted: JMethodID,
+}
+
+impl ThreadIds {
+    fn resolve(env: &mut Env) -> JniResult<Self> {
+        let class = class(env, jni_str!("java/lang/Thread"))?;
+        Ok(ThreadIds {
+            current_thread: env.get_static_method_id(
+                &class,
+                jni_str!("currentThread"),
+                jni_sig!("()Ljava/lang/Thread;"),
+            )?,
+            is_interrupted: method_id(env, &class, jni_str!("isInterrupted"), &[], "Z")?,
+            class,
+        })
+    }
+
+    /// `Thread.currentThread().isInterrupted()`: asks, and leaves the flag as it is.
+    pub fn current_is_interrupted(&self, env: &mut Env) -> JniResult<bool> {
+        // Safety: `currentThread` is the static `()Thread` of `class`, `isInterrupted` the
+        // `()boolean` of its result; neither takes arguments.
+        let thread = unsafe {
+            env.call_static_method_unchecked(
+                &self.class,
+                self.current_thread,
+                JavaType::Object,
+                &[],
+            )
+        }?
+        .l()?;
+        let interrupted = unsafe {
+            env.call_method_unchecked(
+                &thread,
+                self.is_interrupted,
+                JavaType::Primitive(Primitive::Boolean),
+                &[],
+            )
+        }?
+        .z();
+        env.delete_local_ref(thread);
+        interrupted
+    }
+}
+
 /// Every cached class and method id.
 pub struct JavaIds {
     pub visitor: VisitorIds,
     pub storage: StorageIds,
     pub exceptions: ExceptionIds,
+    pub threads: ThreadIds,
 }
 
 static IDS: OnceCell<JavaIds> = OnceCell::new();
@@ -447,6 +501,7 @@ pub fn get(env: &mut Env) -> JniResult<&'static JavaIds> {
             visitor: VisitorIds::resolve(env)?,
             storage: StorageIds::resolve(env)?,
             exceptions: ExceptionIds::resolve(env)?,
+            threads: ThreadIds::resolve(env)?,
         })
     })
 }

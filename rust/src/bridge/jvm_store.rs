@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use delta_kernel::cancellation::CancellationToken;
 use delta_kernel::object_store::path::Path;
 use delta_kernel::object_store::{
     self, CopyOptions, GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload,
@@ -27,6 +28,7 @@ use url::Url;
 use super::java_ids::{self, StorageIds};
 use super::jvm_thread;
 use super::log_files::{self, Format, LAST_CHECKPOINT, LOG_DIRECTORY};
+use crate::machine::cancel::Cancellation;
 
 const STORE_NAME: &str = "delta-ffi Hadoop FileSystem";
 
@@ -51,6 +53,7 @@ pub fn in_process_engine(
     env: &mut Env,
     hadoop_io: &JObject,
     table_root: &str,
+    cancellation: Arc<Cancellation>,
 ) -> Result<Arc<dyn Engine>, super::Failure> {
     let mut base = Url::parse(table_root)
         .map_err(|e| super::Failure::Usage(format!("invalid table root {table_root}: {e}")))?;
@@ -62,6 +65,7 @@ pub fn in_process_engine(
         ids,
         base,
         log_listing: parking_lot::Mutex::new(None),
+        cancellation,
     });
     let executor = TokioMultiThreadExecutor::new(io_runtime()?.handle().clone());
     Ok(Arc::new(
@@ -81,6 +85,8 @@ struct HadoopStore {
     /// The log listing made to check a `_last_checkpoint` hint, kept for the kernel's listing
     /// that follows the hint's read, so checking the hint costs no request.
     log_listing: parking_lot::Mutex<Option<(Path, Vec<ObjectMeta>)>>,
+    /// The cancellation of the kernel call this store serves: once set, no request reaches Java.
+    cancellation: Arc<Cancellation>,
 }
 
 impl fmt::Debug for HadoopStore {
@@ -122,6 +128,9 @@ impl HadoopStore {
         let in_log = location.contains(&format!("/{LOG_DIRECTORY}/"));
         let mut attempt = 0;
         loop {
+            if self.cancellation.is_cancelled() {
+                return Err(generic(format!("the read was cancelled before {location}")));
+            }
             match self.with_java_once(location, &mut call) {
                 Err(error @ object_store::Error::Generic { .. })
                     if in_log && attempt < PAUSES_MILLIS.len() =>

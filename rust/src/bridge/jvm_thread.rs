@@ -1,5 +1,6 @@
 //! Kernel threads live attached to the JVM: attached as daemons when they start (a stuck kernel
-//! thread never holds the JVM open), detached just before they end.
+//! thread never holds the JVM open), detached just before they end. And a Java thread waiting on
+//! a machine learns here whether it was interrupted.
 
 use std::ffi::{c_void, CString};
 use std::ptr::null_mut;
@@ -7,7 +8,10 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 use jni::sys::{jint, JavaVM, JavaVMAttachArgs, JNI_VERSION_1_8};
 
+use crate::machine::cancel::set_interrupt_check;
 use crate::machine::{set_thread_hooks, ThreadHooks};
+
+use super::java_ids;
 
 static VM: AtomicPtr<JavaVM> = AtomicPtr::new(null_mut());
 
@@ -21,7 +25,21 @@ pub extern "system" fn JNI_OnLoad(vm: *mut JavaVM, _reserved: *mut c_void) -> ji
         start: attach_as_daemon,
         end: detach,
     });
+    set_interrupt_check(current_java_thread_interrupted);
     JNI_VERSION_1_8
+}
+
+/// Whether the current thread, a Java thread inside a native call, was interrupted. A failing
+/// check says no: the wait goes on as if nobody had asked.
+fn current_java_thread_interrupted() -> bool {
+    let Ok(vm) = jni::JavaVM::singleton() else {
+        return false;
+    };
+    vm.attach_current_thread(|env| {
+        let ids = java_ids::get(env)?;
+        ids.threads.current_is_interrupted(env)
+    })
+    .unwrap_or(false)
 }
 
 /// Attaches the current thread under its Rust name (`delta-ffi-kernel`, `delta-ffi-io`), so

@@ -102,6 +102,7 @@ impl Failure {
 fn exception_class(error: &KernelError) -> Thrown {
     use KernelError as E;
     match error {
+        E::Cancelled => Thrown::Cancelled,
         // A missing table lists no log (EmptyLog); a file its log names that is gone is not that.
         E::FileNotFound(_) => Thrown::MissingFile,
         E::EmptyLog | E::InvalidTableLocation(_) => Thrown::TableNotFound,
@@ -156,6 +157,9 @@ fn user_message(error: &KernelError) -> String {
     match error.without_backtrace() {
         KernelError::GenericError { source } => source.to_string(),
         KernelError::Generic(message) => message.clone(),
+        KernelError::Cancelled => {
+            "planning was cancelled: the thread waiting on it was interrupted".to_string()
+        }
         other => other.to_string(),
     }
 }
@@ -237,6 +241,7 @@ mod tests {
         };
         let cases = [
             (E::FileNotFound("f".into()), "MissingFileException"),
+            (E::Cancelled, "ReadCancelledException"),
             (E::EmptyLog, "TableNotFoundException"),
             (
                 E::InvalidTableLocation("t".into()),

@@ -8,10 +8,12 @@
 //! which blocks until the kernel reaches its next phase. Kernel threads are pooled
 //! ([`threads`]): a thread that finished a call waits for the next machine's. Dropping a machine
 //! mid-way closes the rendezvous, so the parked executor returns an error, the kernel call unwinds
-//! and the machine waits for its end: nothing outlives the machine.
+//! and the machine waits for its end: nothing outlives the machine. An engine thread interrupted
+//! while it waits cancels the kernel call ([`cancel`]).
 //!
 //! Pure Rust: nothing here knows about JNI.
 
+pub mod cancel;
 pub mod changes;
 pub mod commits;
 pub mod deletion_vector;
@@ -24,14 +26,16 @@ pub mod snapshot;
 pub mod threads;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use delta_kernel::cancellation::{CancellationToken, CancellationTokenRef};
 use delta_kernel::plans::{Plan, PlanResult};
 use delta_kernel::{KernelError, KernelResult};
 use parking_lot::Mutex;
 
+use cancel::Cancellation;
 use threads::KernelThreads;
 pub use threads::{set_thread_hooks, ThreadHooks};
 
@@ -100,6 +104,7 @@ pub struct KernelSide<T> {
     replies: Mutex<Receiver<Reply>>,
     /// When the kernel thread last started working: its start, or the engine's last answer.
     busy_since: Mutex<Instant>,
+    cancellation: Arc<Cancellation>,
 }
 
 impl<T: Send + 'static> KernelSide<T> {
@@ -113,6 +118,12 @@ impl<T: Send + 'static> KernelSide<T> {
         let reply = self.replies.lock().recv().map_err(|_| abandoned());
         *self.busy_since.lock() = Instant::now();
         reply
+    }
+
+    /// The token the kernel call hands its builders, so the engine's listing and reads stop once
+    /// the machine is cancelled.
+    pub fn cancellation(&self) -> CancellationTokenRef {
+        self.cancellation.token()
     }
 
     /// Hands `plan` to the engine as a PartialResult phase and waits until the engine resumes.
@@ -154,12 +165,14 @@ pub struct Machine<T> {
     log: Vec<String>,
     /// The kernel thread's working time so far.
     kernel_time: Duration,
+    cancellation: Arc<Cancellation>,
 }
 
 impl<T: Send + 'static> Machine<T> {
     /// Starts `call` on a kernel thread and waits for its first phase. `call` gets the executor to
-    /// build its engine from, and the kernel side to emit PartialResult phases with.
-    pub fn start<F>(call: F) -> KernelResult<Self>
+    /// build its engine from, and the kernel side to emit PartialResult phases with; the machine
+    /// sets `cancellation` (which the call's I/O engine may watch too) when it is cancelled.
+    pub fn start<F>(cancellation: Arc<Cancellation>, call: F) -> KernelResult<Self>
     where
         F: FnOnce(Arc<ParkingExecutor<T>>, &KernelSide<T>) -> KernelResult<T> + Send + 'static,
     {
@@ -169,6 +182,7 @@ impl<T: Send + 'static> Machine<T> {
             phases: phase_tx,
             replies: Mutex::new(reply_rx),
             busy_since: Mutex::new(Instant::now()),
+            cancellation: cancellation.clone(),
         });
         let executor = Arc::new(ParkingExecutor { side: side.clone() });
         KERNEL_THREADS
@@ -194,30 +208,49 @@ impl<T: Send + 'static> Machine<T> {
             ended: false,
             log: Vec::new(),
             kernel_time: Duration::ZERO,
+            cancellation,
         };
         machine.advance()?;
         Ok(machine)
     }
 
-    /// Waits for the kernel's next phase. A kernel error finishes the machine.
+    /// Waits for the kernel's next phase. A kernel error finishes the machine, and so does an
+    /// interruption of the waiting engine thread: it cancels the kernel call, waits for it to
+    /// stop (at its next read or phase) and fails with `Cancelled`.
     fn advance(&mut self) -> KernelResult<()> {
-        let received = self.phases.recv().map(|(phase, worked)| {
-            self.kernel_time += worked;
-            phase
-        });
+        let received = loop {
+            match self.phases.recv_timeout(cancel::POLL) {
+                Ok((phase, worked)) => {
+                    self.kernel_time += worked;
+                    break Some(phase);
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if !self.cancellation.is_cancelled() && cancel::waiter_interrupted() {
+                        tracing::debug!(
+                            "the engine thread was interrupted: cancelling the kernel call"
+                        );
+                        self.cancellation.cancel();
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => break None,
+            }
+        };
         match received {
-            Ok(Ok(phase)) => {
+            Some(Ok(phase)) if !self.cancellation.is_cancelled() => {
                 self.ended = matches!(phase, Phase::Terminus(_));
                 self.log.push(phase.describe());
                 self.current = Some(phase);
                 Ok(())
             }
-            Ok(Err(error)) => {
-                self.ended = true;
+            Some(received) => {
+                self.ended = matches!(received, Ok(Phase::Terminus(_)) | Err(_));
                 self.finish();
-                Err(error)
+                match received {
+                    Err(error) if !self.cancellation.is_cancelled() => Err(error),
+                    _ => Err(KernelError::Cancelled),
+                }
             }
-            Err(_) => {
+            None => {
                 // The kernel thread catches its panics, so only a panic in a thread hook ends it
                 // without a word.
                 self.ended = true;
@@ -327,6 +360,7 @@ mod tests {
     use delta_kernel::schema::{DataType, StructField, StructType};
     use delta_kernel::KernelError;
 
+    use super::cancel::Cancellation;
     use super::placement::{Placement, QueryPlans, Replay};
     use super::{Machine, Phase, PhaseKind};
 
@@ -353,7 +387,7 @@ mod tests {
 
     #[test]
     fn phases_come_in_kernel_order() {
-        let mut machine = Machine::start(|executor, side| {
+        let mut machine = Machine::start(Cancellation::new(), |executor, side| {
             executor.query(query("a"))?;
             side.partial_result(empty_plan())?;
             executor.query(query("b"))?;
@@ -391,7 +425,7 @@ mod tests {
 
     #[test]
     fn answering_the_wrong_phase_is_an_error_not_a_hang() {
-        let mut machine = Machine::start(|executor, _| {
+        let mut machine = Machine::start(Cancellation::new(), |executor, _| {
             executor.query(query("a"))?;
             Ok(())
         })
@@ -406,7 +440,7 @@ mod tests {
     fn abandoned_machine_unwinds_the_kernel_call_before_it_is_dropped() {
         let held = Arc::new(());
         let in_call = held.clone();
-        let machine = Machine::start(move |executor, _| {
+        let machine = Machine::start(Cancellation::new(), move |executor, _| {
             let _held = in_call;
             loop {
                 // Keeps asking until the engine goes away.
@@ -427,7 +461,7 @@ mod tests {
 
     #[test]
     fn engine_errors_reach_the_kernel_and_end_the_machine() {
-        let mut machine = Machine::start(|executor, _| {
+        let mut machine = Machine::start(Cancellation::new(), |executor, _| {
             executor.query(query("a"))?;
             Ok(())
         })
@@ -441,7 +475,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_the_kernel_thread_is_an_error() {
-        let result = Machine::<()>::start(|_, _| panic!("kernel bug"));
+        let result = Machine::<()>::start(Cancellation::new(), |_, _| panic!("kernel bug"));
         let error = result.err().expect("the panic must surface");
         assert!(error.to_string().contains("kernel bug"), "{error}");
     }
@@ -465,6 +499,7 @@ mod tests {
                 Placement {
                     io: local_io(),
                     replay,
+                    cancellation: Cancellation::new(),
                 },
             )
             .err()

@@ -11,6 +11,7 @@ use delta_kernel::engine::plans::PlanBasedEngine;
 use delta_kernel::plans::{IoOperation, Operation, Plan, PlanExecutor, PlanResult};
 use delta_kernel::{Engine, KernelError, KernelResult};
 
+use super::cancel::Cancellation;
 use super::ParkingExecutor;
 
 /// Who replays the log.
@@ -26,6 +27,9 @@ pub enum Replay {
 pub struct Placement {
     pub io: Arc<dyn Engine>,
     pub replay: Replay,
+    /// The call's cancellation, set by its machine; `io` stops reading once it is set (the
+    /// kernel passes its token to some reads only).
+    pub cancellation: Arc<Cancellation>,
 }
 
 impl Placement {

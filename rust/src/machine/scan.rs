@@ -80,7 +80,7 @@ pub fn start(
     predicate: Option<Predicate>,
     placement: Placement,
 ) -> KernelResult<Machine<PlannedScan>> {
-    Machine::start(move |executor, side| {
+    Machine::start(placement.cancellation.clone(), move |executor, side| {
         let schema = columns
             .map(|names| project(&snapshot.schema(), &names))
             .transpose()?;
@@ -97,6 +97,7 @@ pub fn start(
             .with_predicate(predicate.map(Arc::new))
             .with_stats(stats)
             .with_partition_values(PartitionValuesOptions::with_struct())
+            .with_cancellation_token(side.cancellation())
             .build()?;
         let engine = placement.engine(executor);
         let partition_schema = physical_partition_schema(&snapshot)?;
@@ -303,6 +304,7 @@ mod in_process_tests {
         Placement {
             io: Arc::new(DefaultEngine::builder(Arc::new(LocalFileSystem::new())).build()),
             replay: Replay::InProcess,
+            cancellation: crate::machine::cancel::Cancellation::new(),
         }
     }
 

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use delta_kernel::cancellation::CancellationTokenRef;
 use delta_kernel::{Engine, KernelError, KernelResult, Snapshot, SnapshotRef, Version};
 use url::Url;
 
@@ -55,8 +56,8 @@ pub fn start(
     travel: TimeTravel,
     placement: Placement,
 ) -> KernelResult<Machine<SnapshotRef>> {
-    start_with(placement, move |engine| {
-        build(engine, &table_root, travel).map_err(|error| {
+    start_with(placement, move |engine, cancellation| {
+        build(engine, cancellation, &table_root, travel).map_err(|error| {
             let until = match travel {
                 TimeTravel::Version(version) => Some(version),
                 TimeTravel::Latest | TimeTravel::Timestamp(_) => None,
@@ -72,33 +73,41 @@ pub fn start(
 /// Starts building the latest snapshot of `existing`'s table from `existing`: the kernel lists and
 /// replays only the commits after it (and returns it as it is when there are none).
 pub fn refresh(existing: SnapshotRef, placement: Placement) -> KernelResult<Machine<SnapshotRef>> {
-    start_with(placement, move |engine| {
+    start_with(placement, move |engine, cancellation| {
         let root = existing.table_root().clone();
         Snapshot::builder_from(existing)
+            .with_cancellation_token(cancellation)
             .build(engine)
             .map_err(|error| log_damage::name_damaged_commit(engine, &root, None, error))
     })
 }
 
-/// Runs `build` on a machine thread against the engine `placement` gives, and refuses a snapshot
-/// whose history is incomplete.
+/// Runs `build` on a machine thread against the engine `placement` gives and the machine's
+/// cancellation, and refuses a snapshot whose history is incomplete.
 fn start_with(
     placement: Placement,
-    build: impl FnOnce(&dyn Engine) -> KernelResult<SnapshotRef> + Send + 'static,
+    build: impl FnOnce(&dyn Engine, CancellationTokenRef) -> KernelResult<SnapshotRef> + Send + 'static,
 ) -> KernelResult<Machine<SnapshotRef>> {
-    Machine::start(move |executor, _| {
-        build(placement.engine(executor).as_ref()).and_then(log_damage::require_complete_history)
+    Machine::start(placement.cancellation.clone(), move |executor, side| {
+        build(placement.engine(executor).as_ref(), side.cancellation())
+            .and_then(log_damage::require_complete_history)
     })
 }
 
-fn build(engine: &dyn Engine, table_root: &str, travel: TimeTravel) -> KernelResult<SnapshotRef> {
-    let builder = Snapshot::builder_for(table_root);
+fn build(
+    engine: &dyn Engine,
+    cancellation: CancellationTokenRef,
+    table_root: &str,
+    travel: TimeTravel,
+) -> KernelResult<SnapshotRef> {
+    let builder =
+        || Snapshot::builder_for(table_root).with_cancellation_token(cancellation.clone());
     match travel {
-        TimeTravel::Latest => builder.build(engine),
-        TimeTravel::Version(version) => match builder.at_version(version).build(engine) {
+        TimeTravel::Latest => builder().build(engine),
+        TimeTravel::Version(version) => match builder().at_version(version).build(engine) {
             Err(KernelError::MissingVersion(_)) => {
                 // Say which versions exist: the kernel only names the one it missed.
-                let latest = Snapshot::builder_for(table_root).build(engine)?.version();
+                let latest = builder().build(engine)?.version();
                 Err(KernelError::generic_err(VersionOutOfRange {
                     requested: version,
                     latest,
@@ -107,14 +116,12 @@ fn build(engine: &dyn Engine, table_root: &str, travel: TimeTravel) -> KernelRes
             other => other,
         },
         TimeTravel::Timestamp(millis) => {
-            let latest = builder.build(engine)?;
+            let latest = builder().build(engine)?;
             let version = history::version_at(engine, &latest, millis)?;
             if version == latest.version() {
                 return Ok(latest);
             }
-            Snapshot::builder_for(table_root)
-                .at_version(version)
-                .build(engine)
+            builder().at_version(version).build(engine)
         }
     }
 }

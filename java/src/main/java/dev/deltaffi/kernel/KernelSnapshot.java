@@ -213,7 +213,7 @@ public final class KernelSnapshot implements AutoCloseable {
             });
       }
       for (Plan plan : metadataPlans) {
-        for (InternalRow row : PhaseDriver.collect(liveFiles(engine.plans(), plan))) {
+        for (InternalRow row : PhaseDriver.runOnSpark(() -> liveFiles(engine.plans(), plan))) {
           files.add(LiveFiles.decode(tableRoot, row, partitionFields));
         }
       }

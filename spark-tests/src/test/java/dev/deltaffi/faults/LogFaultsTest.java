@@ -183,15 +183,19 @@ class LogFaultsTest {
   void partitionValueOfTheWrongType() throws IOException {
     Path table = damaged("bad-partition-value");
     rewriteLog(
-        table, text -> text.replaceFirst("\"partitionValues\":\\{\"part\":\"1\"\\}",
-            "\"partitionValues\":{\"part\":\"one\"}"));
+        table,
+        text ->
+            text.replaceFirst(
+                "\"partitionValues\":\\{\"part\":\"1\"\\}",
+                "\"partitionValues\":{\"part\":\"one\"}"));
     deleteCheckpoints(table);
     assertFails("partition value 'one' of an INT column", table, "one");
   }
 
   @Test
   void emptyLogIsNotADeltaTable() throws IOException {
-    Path table = Files.createDirectories(dir.resolve("empty-log").resolve("_delta_log")).getParent();
+    Path table =
+        Files.createDirectories(dir.resolve("empty-log").resolve("_delta_log")).getParent();
     assertFails("empty _delta_log", table, "not a Delta table");
   }
 

@@ -47,12 +47,12 @@ class LongRunningTest {
     for (int warmUp = 0; warmUp < 10; warmUp++) {
       TestSpark.readUnderTest(table, OptionalLong.empty()).count();
     }
-    int threadsBefore = kernelThreads();
+    int threadsBefore = NativeHandleLeakCheck.kernelThreads();
     for (int read = 0; read < READS; read++) {
       assertEquals(expected, TestSpark.readUnderTest(table, OptionalLong.empty()).count());
     }
     assertEquals(0, NativeHandles.liveCount(), "live native handles after " + READS + " reads");
-    int threadsAfter = kernelThreads();
+    int threadsAfter = NativeHandleLeakCheck.kernelThreads();
     System.out.println(
         "SOAK | "
             + READS
@@ -113,12 +113,5 @@ class LongRunningTest {
           "a read saw " + count + " rows, not a committed version's");
     }
     assertEquals(finalCount, TestSpark.readUnderTest(table, OptionalLong.empty()).count());
-  }
-
-  private static int kernelThreads() {
-    return (int)
-        Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> t.getName().startsWith("delta-ffi"))
-            .count();
   }
 }

@@ -23,4 +23,14 @@ public final class NativeHandleLeakCheck implements AfterAllCallback {
         NativeHandles.liveCount(),
         "native handles left alive after " + context.getDisplayName());
   }
+
+  /**
+   * The live threads the native library owns (kernel and I/O threads, named {@code delta-ffi-*}).
+   */
+  public static int kernelThreads() {
+    return (int)
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().startsWith("delta-ffi"))
+            .count();
+  }
 }

@@ -1,5 +1,6 @@
 package dev.deltaffi.testing;
 
+import dev.deltaffi.faults.SlowLogFileSystem;
 import dev.deltaffi.io.CountingFileSystem;
 import java.util.OptionalLong;
 import org.apache.spark.sql.DataFrameReader;
@@ -44,6 +45,9 @@ public final class TestSpark {
               .config(
                   "spark.hadoop.fs." + CountingFileSystem.SCHEME + ".impl",
                   CountingFileSystem.class.getName())
+              .config(
+                  "spark.hadoop.fs." + SlowLogFileSystem.SCHEME + ".impl",
+                  SlowLogFileSystem.class.getName())
               .getOrCreate();
       Placement.ofThisRun().applyTo(spark);
     }
