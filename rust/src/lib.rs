@@ -79,19 +79,28 @@ fn placement(
     in_process: jboolean,
 ) -> Result<Placement, Failure> {
     let cancellation = machine::cancel::Cancellation::new();
+    let checkpoints = machine::log_damage::UnreadableCheckpoints::new();
     Ok(Placement {
-        io: bridge::jvm_store::in_process_engine(env, hadoop_io, table_root, cancellation.clone())?,
+        io: bridge::jvm_store::in_process_engine(
+            env,
+            hadoop_io,
+            table_root,
+            cancellation.clone(),
+            checkpoints.clone(),
+        )?,
         replay: if in_process {
             Replay::InProcess
         } else {
             Replay::Spark
         },
         cancellation,
+        checkpoints,
     })
 }
 
 /// The I/O engine of a call that runs on the caller's thread, without a machine (so nothing to
-/// cancel it: the caller's own interruption reaches its Java I/O directly).
+/// cancel it: the caller's own interruption reaches its Java I/O directly, and no checkpoint to
+/// give up: such calls read commits and data files).
 fn io_engine(
     env: &mut Env,
     hadoop_io: &JObject,
@@ -102,6 +111,7 @@ fn io_engine(
         hadoop_io,
         table_root,
         machine::cancel::Cancellation::new(),
+        machine::log_damage::UnreadableCheckpoints::new(),
     )
 }
 

@@ -29,6 +29,7 @@ use super::java_ids::{self, StorageIds};
 use super::jvm_thread;
 use super::log_files::{self, Format, LAST_CHECKPOINT, LOG_DIRECTORY};
 use crate::machine::cancel::Cancellation;
+use crate::machine::log_damage::UnreadableCheckpoints;
 
 const STORE_NAME: &str = "delta-ffi Hadoop FileSystem";
 
@@ -54,6 +55,7 @@ pub fn in_process_engine(
     hadoop_io: &JObject,
     table_root: &str,
     cancellation: Arc<Cancellation>,
+    checkpoints: Arc<UnreadableCheckpoints>,
 ) -> Result<Arc<dyn Engine>, super::Failure> {
     let mut base = Url::parse(table_root)
         .map_err(|e| super::Failure::Usage(format!("invalid table root {table_root}: {e}")))?;
@@ -66,6 +68,7 @@ pub fn in_process_engine(
         base,
         log_listing: parking_lot::Mutex::new(None),
         cancellation,
+        checkpoints,
     });
     let executor = TokioMultiThreadExecutor::new(io_runtime()?.handle().clone());
     Ok(Arc::new(
@@ -87,6 +90,8 @@ struct HadoopStore {
     log_listing: parking_lot::Mutex<Option<(Path, Vec<ObjectMeta>)>>,
     /// The cancellation of the kernel call this store serves: once set, no request reaches Java.
     cancellation: Arc<Cancellation>,
+    /// The checkpoints the kernel call gave up as unreadable: its log listings leave them out.
+    checkpoints: Arc<UnreadableCheckpoints>,
 }
 
 impl fmt::Debug for HadoopStore {
@@ -207,23 +212,42 @@ impl HadoopStore {
     }
 
     /// The files directly in the directory `prefix`; in the log directory, without the
-    /// checkpoints that cannot be read (see [`log_files`]).
+    /// checkpoints that cannot be read (see [`log_files`]) or that the call gave up.
     fn list(&self, prefix: &Path) -> object_store::Result<Vec<ObjectMeta>> {
         if prefix.filename() != Some(LOG_DIRECTORY) {
             return self.list_directory(prefix);
         }
-        {
+        let kept = {
             let mut kept = self.log_listing.lock();
-            if kept.as_ref().is_some_and(|(kept, _)| kept == prefix) {
-                if let Some((_, listing)) = kept.take() {
-                    return Ok(listing);
+            match kept.take() {
+                Some((path, listing)) if &path == prefix => Some(listing),
+                other => {
+                    *kept = other;
+                    None
                 }
             }
-        }
-        let listing = self.list_directory(prefix)?;
-        Ok(log_files::screen_checkpoints(listing, |meta, format| {
-            self.is_sound(meta, format)
-        }))
+        };
+        let listing = match kept {
+            Some(listing) => listing,
+            None => log_files::screen_checkpoints(self.list_directory(prefix)?, |meta, format| {
+                self.is_sound(meta, format)
+            }),
+        };
+        let listing: Vec<ObjectMeta> = listing
+            .into_iter()
+            .filter(|meta| {
+                log_files::checkpoint_name(&meta.location)
+                    .is_none_or(|name| !self.checkpoints.is_unreadable(name.version))
+            })
+            .collect();
+        self.checkpoints.offer(
+            listing
+                .iter()
+                .filter_map(|meta| log_files::checkpoint_name(&meta.location))
+                .map(|name| name.version)
+                .collect(),
+        );
+        Ok(listing)
     }
 
     /// Whether a checkpoint file can be complete, by its last bytes (cached per file).

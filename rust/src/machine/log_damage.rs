@@ -1,13 +1,22 @@
-//! Failures that name the log file behind them, and a log whose history is incomplete.
+//! Failures that name the log file behind them, a log whose history is incomplete, and a
+//! checkpoint that fails to read.
 //!
 //! The kernel reports what it could not decode ("Json error: Truncated record ...") but not in
 //! which commit; delta-spark names the file. On such a failure the commits the read replays are
 //! checked, and the first that is not newline-delimited JSON, or whose table schema does not
 //! parse, is named: the check costs nothing unless the read has already failed.
+//!
+//! A checkpoint whose end looks sound can still fail to read (a corrupt page, a sidecar of a v2
+//! checkpoint missing or damaged). As delta-spark does, the read is then tried again without it:
+//! [`UnreadableCheckpoints`] tells the I/O engine's log listings to leave it out, so the kernel
+//! starts from an earlier checkpoint or the commits.
+
+use std::collections::BTreeSet;
 
 use delta_kernel::path::{LogPathFileType, ParsedLogPath};
 use delta_kernel::schema::StructType;
 use delta_kernel::{Engine, KernelError, KernelResult, Snapshot, SnapshotRef, Version};
+use parking_lot::Mutex;
 use url::Url;
 
 /// A commit file the kernel cannot decode.
@@ -166,9 +175,100 @@ fn first_commit_without_checkpoint(snapshot: &Snapshot) -> Option<Version> {
         .map(|commit| commit.version)
 }
 
+/// The checkpoints of one kernel call's log listings, and those it gave up as unreadable.
+#[derive(Default)]
+pub struct UnreadableCheckpoints {
+    /// The checkpoint versions the last log listing offered the kernel.
+    offered: Mutex<BTreeSet<Version>>,
+    unreadable: Mutex<BTreeSet<Version>>,
+}
+
+/// How many checkpoints a read gives up before it fails.
+const CHECKPOINTS_GIVEN_UP: usize = 2;
+
+impl UnreadableCheckpoints {
+    pub fn new() -> std::sync::Arc<Self> {
+        std::sync::Arc::new(UnreadableCheckpoints::default())
+    }
+
+    /// Records the checkpoint versions a log listing offers (the engine's listing calls this).
+    pub fn offer(&self, versions: BTreeSet<Version>) {
+        *self.offered.lock() = versions;
+    }
+
+    /// Whether the listing must leave out the checkpoint of `version`.
+    pub fn is_unreadable(&self, version: Version) -> bool {
+        self.unreadable.lock().contains(&version)
+    }
+
+    /// Gives up the newest offered checkpoint at or before `until` (any, when `None`): its version,
+    /// or `None` when there is none left to give up.
+    fn give_up_newest(&self, until: Option<Version>) -> Option<Version> {
+        let mut unreadable = self.unreadable.lock();
+        if unreadable.len() >= CHECKPOINTS_GIVEN_UP {
+            return None;
+        }
+        let version = self
+            .offered
+            .lock()
+            .iter()
+            .rev()
+            .find(|&&version| {
+                until.is_none_or(|until| version <= until) && !unreadable.contains(&version)
+            })
+            .copied()?;
+        unreadable.insert(version);
+        Some(version)
+    }
+}
+
+/// Whether `error` may come from reading a damaged checkpoint: a failure to read or decode a file,
+/// not the kernel refusing the table.
+fn may_be_an_unreadable_checkpoint(error: &KernelError) -> bool {
+    matches!(
+        error.without_backtrace(),
+        KernelError::Arrow(_)
+            | KernelError::Parquet(_)
+            | KernelError::ObjectStore(_)
+            | KernelError::IOError(_)
+            | KernelError::FileNotFound(_)
+            | KernelError::MalformedJson(_)
+            | KernelError::MissingColumn(_)
+            | KernelError::MissingData(_)
+            | KernelError::InvalidCheckpoint(_)
+    )
+}
+
+/// Runs `read` (a snapshot build or a log replay up to `until`) and, when it fails as an
+/// unreadable checkpoint would make it fail, gives up the newest checkpoint and runs it again,
+/// until an attempt succeeds or no checkpoint is left to give up: then the first failure, the
+/// one that says what is damaged, is reported.
+pub fn without_unreadable_checkpoints<T>(
+    checkpoints: &UnreadableCheckpoints,
+    until: Option<Version>,
+    mut read: impl FnMut() -> KernelResult<T>,
+) -> KernelResult<T> {
+    let first = match read() {
+        Err(error) if may_be_an_unreadable_checkpoint(&error) => error,
+        done => return done,
+    };
+    while let Some(version) = checkpoints.give_up_newest(until) {
+        tracing::warn!(
+            "reading the log failed ({first}); reading it again without the checkpoint of \
+             version {version}"
+        );
+        if let Ok(done) = read() {
+            return Ok(done);
+        }
+    }
+    Err(first)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::first_problem;
+    use delta_kernel::{KernelError, KernelResult};
+
+    use super::{first_problem, without_unreadable_checkpoints, UnreadableCheckpoints};
 
     #[test]
     fn undecodable_lines_are_found() {
@@ -182,5 +282,62 @@ mod tests {
         assert_eq!(first_problem(good.as_bytes()), None);
         let bad = first_problem(br#"{"metaData":{"schemaString":"{not a schema"}}"#);
         assert!(bad.is_some_and(|p| p.contains("schemaString")));
+    }
+
+    /// A read failing at its checkpoint, then succeeding without it.
+    fn failing_while(
+        checkpoints: &UnreadableCheckpoints,
+        damaged: u64,
+        failure: fn() -> KernelError,
+    ) -> impl FnMut() -> KernelResult<u64> + '_ {
+        move || {
+            if checkpoints.is_unreadable(damaged) {
+                Ok(damaged)
+            } else {
+                Err(failure())
+            }
+        }
+    }
+
+    #[test]
+    fn a_read_failing_at_a_checkpoint_is_tried_again_without_it() {
+        let checkpoints = UnreadableCheckpoints::default();
+        checkpoints.offer([2, 4, 6].into());
+        let read = failing_while(&checkpoints, 4, || {
+            KernelError::FileNotFound("sidecar".into())
+        });
+        // Version 6 is past the read's version; 4 is given up, then the read succeeds.
+        assert_eq!(
+            without_unreadable_checkpoints(&checkpoints, Some(5), read).ok(),
+            Some(4)
+        );
+        assert!(checkpoints.is_unreadable(4) && !checkpoints.is_unreadable(2));
+    }
+
+    #[test]
+    fn a_refusal_is_not_tried_again() {
+        let checkpoints = UnreadableCheckpoints::default();
+        checkpoints.offer([2].into());
+        let read = failing_while(&checkpoints, 2, || {
+            KernelError::Unsupported("feature".into())
+        });
+        let error = without_unreadable_checkpoints(&checkpoints, None, read).err();
+        assert!(matches!(error, Some(KernelError::Unsupported(_))));
+        assert!(!checkpoints.is_unreadable(2));
+    }
+
+    #[test]
+    fn the_first_failure_is_reported_when_no_checkpoint_helps() {
+        let checkpoints = UnreadableCheckpoints::default();
+        checkpoints.offer([1, 2, 3].into());
+        let mut attempts = 0;
+        let error = without_unreadable_checkpoints(&checkpoints, None, || -> KernelResult<()> {
+            attempts += 1;
+            Err(KernelError::FileNotFound(format!("attempt {attempts}")))
+        })
+        .err();
+        assert!(matches!(error, Some(KernelError::FileNotFound(what)) if what == "attempt 1"));
+        // Two checkpoints given up, three attempts in all.
+        assert_eq!(attempts, 3);
     }
 }

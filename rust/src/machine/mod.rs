@@ -500,6 +500,7 @@ mod tests {
                     io: local_io(),
                     replay,
                     cancellation: Cancellation::new(),
+                    checkpoints: super::log_damage::UnreadableCheckpoints::new(),
                 },
             )
             .err()

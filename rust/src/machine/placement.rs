@@ -12,6 +12,7 @@ use delta_kernel::plans::{IoOperation, Operation, Plan, PlanExecutor, PlanResult
 use delta_kernel::{Engine, KernelError, KernelResult};
 
 use super::cancel::Cancellation;
+use super::log_damage::UnreadableCheckpoints;
 use super::ParkingExecutor;
 
 /// Who replays the log.
@@ -30,6 +31,8 @@ pub struct Placement {
     /// The call's cancellation, set by its machine; `io` stops reading once it is set (the
     /// kernel passes its token to some reads only).
     pub cancellation: Arc<Cancellation>,
+    /// The checkpoints the call gave up as unreadable; `io`'s log listings leave them out.
+    pub checkpoints: Arc<UnreadableCheckpoints>,
 }
 
 impl Placement {

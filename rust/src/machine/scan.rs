@@ -17,11 +17,12 @@ use std::sync::Arc;
 
 use delta_kernel::arrow::array::{ArrayRef, AsArray, BooleanArray, RecordBatch, StructArray};
 use delta_kernel::arrow::compute::filter_record_batch;
+use delta_kernel::cancellation::CancellationTokenRef;
 use delta_kernel::engine::arrow_data::ArrowEngineData;
 use delta_kernel::expressions::Predicate;
 use delta_kernel::scan::{PartitionValuesOptions, Scan, StatsOptions};
 use delta_kernel::schema::StructType;
-use delta_kernel::{Engine, KernelError, KernelResult, SnapshotRef};
+use delta_kernel::{Engine, KernelError, KernelResult, Snapshot, SnapshotRef};
 
 use super::placement::{Placement, Replay};
 use super::{log_damage, Machine};
@@ -81,24 +82,14 @@ pub fn start(
     placement: Placement,
 ) -> KernelResult<Machine<PlannedScan>> {
     Machine::start(placement.cancellation.clone(), move |executor, side| {
-        let schema = columns
-            .map(|names| project(&snapshot.schema(), &names))
-            .transpose()?;
-        // Statistics are only worth reading when there is a predicate to skip files with.
-        let stats = if predicate.is_some() {
-            StatsOptions::all_struct()
-        } else {
-            StatsOptions::none()
+        let request = ScanRequest {
+            schema: columns
+                .map(|names| project(&snapshot.schema(), &names))
+                .transpose()?,
+            predicate: predicate.map(Arc::new),
+            cancellation: side.cancellation(),
         };
-        let scan = snapshot
-            .clone()
-            .scan_builder()
-            .with_schema_opt(schema)
-            .with_predicate(predicate.map(Arc::new))
-            .with_stats(stats)
-            .with_partition_values(PartitionValuesOptions::with_struct())
-            .with_cancellation_token(side.cancellation())
-            .build()?;
+        let scan = request.build(&snapshot)?;
         let engine = placement.engine(executor);
         let partition_schema = physical_partition_schema(&snapshot)?;
         match placement.replay {
@@ -119,9 +110,36 @@ pub fn start(
                 })
             }
             Replay::InProcess => {
-                let (files, metrics) =
-                    logging::capture_scan_metrics(|| live_files(&scan, engine.as_ref()));
-                let files = files.map_err(|error| {
+                // The first replay uses the planned scan; one tried again after an unreadable
+                // checkpoint, a snapshot rebuilt without it (the snapshot's checkpoint is the
+                // first to give up: this call has listed no log yet).
+                placement.checkpoints.offer(
+                    snapshot
+                        .log_segment()
+                        .checkpoint_version
+                        .into_iter()
+                        .collect(),
+                );
+                let mut planned = Some(scan);
+                let (replayed, metrics) = logging::capture_scan_metrics(|| {
+                    log_damage::without_unreadable_checkpoints(
+                        &placement.checkpoints,
+                        Some(snapshot.version()),
+                        || {
+                            let scan = match planned.take() {
+                                Some(scan) => scan,
+                                None => request.build(&rebuilt(
+                                    &snapshot,
+                                    &request,
+                                    engine.as_ref(),
+                                )?)?,
+                            };
+                            let files = live_files(&scan, engine.as_ref())?;
+                            Ok((scan, files))
+                        },
+                    )
+                });
+                let (scan, files) = replayed.map_err(|error| {
                     log_damage::name_damaged_commit(
                         engine.as_ref(),
                         snapshot.table_root(),
@@ -148,6 +166,46 @@ pub fn start(
             }
         }
     })
+}
+
+/// What a scan reads: its columns, its predicate, and the machine's cancellation.
+struct ScanRequest {
+    schema: Option<Arc<StructType>>,
+    predicate: Option<Arc<Predicate>>,
+    cancellation: CancellationTokenRef,
+}
+
+impl ScanRequest {
+    fn build(&self, snapshot: &SnapshotRef) -> KernelResult<Scan> {
+        // Statistics are only worth reading when there is a predicate to skip files with.
+        let stats = if self.predicate.is_some() {
+            StatsOptions::all_struct()
+        } else {
+            StatsOptions::none()
+        };
+        snapshot
+            .clone()
+            .scan_builder()
+            .with_schema_opt(self.schema.clone())
+            .with_predicate(self.predicate.clone())
+            .with_stats(stats)
+            .with_partition_values(PartitionValuesOptions::with_struct())
+            .with_cancellation_token(self.cancellation.clone())
+            .build()
+    }
+}
+
+/// `snapshot` built again at its version, from what the engine's log listing now offers.
+fn rebuilt(
+    snapshot: &SnapshotRef,
+    request: &ScanRequest,
+    engine: &dyn Engine,
+) -> KernelResult<SnapshotRef> {
+    Snapshot::builder_for(snapshot.table_root().as_str())
+        .at_version(snapshot.version())
+        .with_cancellation_token(request.cancellation.clone())
+        .build(engine)
+        .and_then(log_damage::require_complete_history)
 }
 
 /// Replays the log for the scan's live files with `engine`, keeping only the rows the kernel
@@ -305,6 +363,7 @@ mod in_process_tests {
             io: Arc::new(DefaultEngine::builder(Arc::new(LocalFileSystem::new())).build()),
             replay: Replay::InProcess,
             cancellation: crate::machine::cancel::Cancellation::new(),
+            checkpoints: crate::machine::log_damage::UnreadableCheckpoints::new(),
         }
     }
 

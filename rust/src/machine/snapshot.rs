@@ -50,22 +50,26 @@ impl std::fmt::Display for VersionOutOfRange {
 
 impl std::error::Error for VersionOutOfRange {}
 
-/// Starts building the snapshot of the table at `table_root`.
+/// Starts building the snapshot of the table at `table_root`. A build that fails as an unreadable
+/// checkpoint would make it fail is tried again without that checkpoint.
 pub fn start(
     table_root: String,
     travel: TimeTravel,
     placement: Placement,
 ) -> KernelResult<Machine<SnapshotRef>> {
+    let until = match travel {
+        TimeTravel::Version(version) => Some(version),
+        TimeTravel::Latest | TimeTravel::Timestamp(_) => None,
+    };
+    let checkpoints = placement.checkpoints.clone();
     start_with(placement, move |engine, cancellation| {
-        build(engine, cancellation, &table_root, travel).map_err(|error| {
-            let until = match travel {
-                TimeTravel::Version(version) => Some(version),
-                TimeTravel::Latest | TimeTravel::Timestamp(_) => None,
-            };
-            match Url::parse(&table_root) {
-                Ok(root) => log_damage::name_damaged_commit(engine, &root, until, error),
-                Err(_) => error,
-            }
+        log_damage::without_unreadable_checkpoints(&checkpoints, until, || {
+            build(engine, cancellation.clone(), &table_root, travel)
+                .and_then(log_damage::require_complete_history)
+        })
+        .map_err(|error| match Url::parse(&table_root) {
+            Ok(root) => log_damage::name_damaged_commit(engine, &root, until, error),
+            Err(_) => error,
         })
     })
 }
@@ -78,19 +82,19 @@ pub fn refresh(existing: SnapshotRef, placement: Placement) -> KernelResult<Mach
         Snapshot::builder_from(existing)
             .with_cancellation_token(cancellation)
             .build(engine)
+            .and_then(log_damage::require_complete_history)
             .map_err(|error| log_damage::name_damaged_commit(engine, &root, None, error))
     })
 }
 
 /// Runs `build` on a machine thread against the engine `placement` gives and the machine's
-/// cancellation, and refuses a snapshot whose history is incomplete.
+/// cancellation.
 fn start_with(
     placement: Placement,
     build: impl FnOnce(&dyn Engine, CancellationTokenRef) -> KernelResult<SnapshotRef> + Send + 'static,
 ) -> KernelResult<Machine<SnapshotRef>> {
     Machine::start(placement.cancellation.clone(), move |executor, side| {
         build(placement.engine(executor).as_ref(), side.cancellation())
-            .and_then(log_damage::require_complete_history)
     })
 }
 
