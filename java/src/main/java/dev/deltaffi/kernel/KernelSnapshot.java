@@ -228,7 +228,8 @@ public final class KernelSnapshot implements AutoCloseable {
                   ? Optional.empty()
                   : Optional.of(new ScanPlan.FileCounts(counts[0], counts[1], counts[2])),
               NativeKernel.widensSmallIntegersToDecimal(scan.id()),
-              log);
+              log,
+              Optional.of(new ScanPlan.PlanningCost(logBytes, System.nanoTime() - start)));
       if (LOG.isInfoEnabled()) {
         LOG.info(
             "scan of {} version {}: {}; columns {}, predicate {}; live files replayed {}; {} ms",

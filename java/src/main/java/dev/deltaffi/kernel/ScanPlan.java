@@ -11,7 +11,8 @@ import java.util.Optional;
  * was replayed in process; empty when a Spark job found the files (the kernel does not run a
  * metadata plan it hands out, so it reports nothing for it: {@code files} is then the count).
  * {@code widensSmallIntegersToDecimal}: type widening made a column a decimal from a byte or short
- * (the files' INT32 values then need Spark's row-based Parquet reader).
+ * (the files' INT32 values then need Spark's row-based Parquet reader). {@code cost}: what planning
+ * took, when the kernel planned this scan (a stream's micro-batch scans are cut from another).
  */
 public record ScanPlan(
     KernelType.Struct logicalSchema,
@@ -20,7 +21,16 @@ public record ScanPlan(
     List<ScanFileInfo> files,
     Optional<FileCounts> kernelCounts,
     boolean widensSmallIntegersToDecimal,
-    List<String> phaseLog) {
+    List<String> phaseLog,
+    Optional<PlanningCost> cost) {
+
+  /**
+   * What planning a scan took.
+   *
+   * @param logBytes the bytes of log (checkpoint parts and commits) the scan's replay covers
+   * @param nanos the scan planning's wall time, kernel and Spark jobs together
+   */
+  public record PlanningCost(long logBytes, long nanos) {}
 
   /**
    * The kernel's {@code ScanMetadataCompleted} counts of one replay.

@@ -263,7 +263,8 @@ final class DeltaFfiMicroBatchStream
                     files,
                     Optional.empty(),
                     plan.widensSmallIntegersToDecimal(),
-                    List.of()),
+                    List.of(),
+                    Optional.empty()),
                 readPlan.snapshot()),
             null,
             table.analysed().schema());

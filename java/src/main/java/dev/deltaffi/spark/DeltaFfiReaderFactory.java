@@ -13,6 +13,7 @@ import org.apache.spark.sql.catalyst.expressions.BoundReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.JoinedRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
@@ -95,8 +96,10 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
     }
     UnsafeProjection layout =
         UnsafeProjection.create(CollectionConverters.asScala(columns).toSeq());
+    DeletedRowCount dropped = new DeletedRowCount();
     return new FileChainReader<>(
         (FilePartition) partition,
+        dropped,
         file -> {
           long[] deleted = deletedRows == null ? null : deletedRows.of(file);
           InternalRow constants = metadata == null ? null : metadata.fields().fileConstants(file);
@@ -105,6 +108,7 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
             InternalRow row = (InternalRow) value;
             if (deleted != null
                 && !DeletedRows.keeps(deleted, row.getLong(deletedRows.rowIndex()))) {
+              dropped.rows++;
               return null;
             }
             return layout.apply(constants == null ? row : joined.apply(row, constants));
@@ -114,8 +118,10 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
 
   @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
+    DeletedRowCount dropped = new DeletedRowCount();
     return new FileChainReader<>(
         (FilePartition) partition,
+        dropped,
         file -> {
           long[] deleted = deletedRows == null ? null : deletedRows.of(file);
           Function<ColumnarBatch, ColumnVector> metadataOf =
@@ -131,8 +137,11 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
                     ? null
                     : DeletedRows.survivors(
                         deleted, read.column(deletedRows.rowIndex()), read.numRows());
-            if (survivors != null && survivors.length == 0) {
-              return null;
+            if (survivors != null) {
+              dropped.rows += read.numRows() - survivors.length;
+              if (survivors.length == 0) {
+                return null;
+              }
             }
             ColumnVector[] vectors = new ColumnVector[readSchema.size()];
             for (int i = 0; i < outputOrdinals.length; i++) {
@@ -152,6 +161,11 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
         });
   }
 
+  /** The rows a reader's deletion vectors dropped so far (its task metric). */
+  private static final class DeletedRowCount {
+    long rows;
+  }
+
   /**
    * Reads a partition's files one after the other. The Parquet reader yields rows or, in columnar
    * mode, batches through the same (erased) iterator type; {@code perFile} gives, for each file,
@@ -159,6 +173,7 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
    */
   private final class FileChainReader<T> implements PartitionReader<T> {
     private final PartitionedFile[] files;
+    private final DeletedRowCount dropped;
     private final Function<PartitionedFile, Function<Object, T>> perFile;
     private int nextFile;
     private PartitionedFile file;
@@ -167,9 +182,17 @@ final class DeltaFfiReaderFactory implements PartitionReaderFactory {
     private T current;
 
     FileChainReader(
-        FilePartition partition, Function<PartitionedFile, Function<Object, T>> perFile) {
+        FilePartition partition,
+        DeletedRowCount dropped,
+        Function<PartitionedFile, Function<Object, T>> perFile) {
       this.files = partition.files();
+      this.dropped = dropped;
       this.perFile = perFile;
+    }
+
+    @Override
+    public CustomTaskMetric[] currentMetricsValues() {
+      return ScanMetrics.ofReader(dropped.rows);
     }
 
     @Override

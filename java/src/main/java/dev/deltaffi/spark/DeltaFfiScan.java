@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.metric.CustomMetric;
+import org.apache.spark.sql.connector.metric.CustomTaskMetric;
 import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.Statistics;
@@ -177,6 +179,17 @@ public final class DeltaFfiScan implements Scan, SupportsReportStatistics {
                     new IllegalStateException(
                         "Spark streams " + table.describe() + " loaded for a batch read"));
     return DeltaFfiErrors.asSparkErrors(() -> new DeltaFfiMicroBatchStream(table, options));
+  }
+
+  @Override
+  public CustomMetric[] supportedCustomMetrics() {
+    return ScanMetrics.supported();
+  }
+
+  /** Called once the scan is planned (Spark builds its input then). */
+  @Override
+  public CustomTaskMetric[] reportDriverMetrics() {
+    return streams() ? new CustomTaskMetric[0] : ScanMetrics.ofPlan(batch().planned().plan());
   }
 
   /**

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltaffi.spark.DeltaFfiScan;
 import dev.deltaffi.testing.NativeHandleLeakCheck;
+import dev.deltaffi.testing.PhysicalPlans;
 import dev.deltaffi.testing.TestSpark;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import org.apache.spark.sql.Dataset;
@@ -17,15 +17,12 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.ColumnarToRowExec;
 import org.apache.spark.sql.execution.FileSourceScanExec;
 import org.apache.spark.sql.execution.SparkPlan;
-import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanExec;
-import org.apache.spark.sql.execution.adaptive.QueryStageExec;
 import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
 import org.apache.spark.sql.execution.joins.BroadcastHashJoinExec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * How Spark runs a delta-ffi scan, as delta-spark's: tables with deletion vectors and reads of
@@ -77,16 +74,18 @@ class ScanShapeTest {
             TestSpark.readUnderTest(table, OptionalLong.empty())
                 .select("id", "_metadata.row_index", "_metadata.row_id", "_metadata.file_name"))) {
       read.collect();
-      BatchScanExec scan = only(executed(read), BatchScanExec.class);
+      BatchScanExec scan = PhysicalPlans.only(executed(read), BatchScanExec.class);
       assertTrue(scan.scan() instanceof DeltaFfiScan, scan.toString());
       assertTrue(scan.supportsColumnar(), "the scan should produce columnar batches");
       assertEquals(
-          1, all(executed(read), ColumnarToRowExec.class).size(), read.queryExecution().toString());
+          1,
+          PhysicalPlans.all(executed(read), ColumnarToRowExec.class).size(),
+          read.queryExecution().toString());
     }
     Dataset<Row> oracle = TestSpark.readOracle(table, OptionalLong.empty());
     oracle.collect();
     assertTrue(
-        only(executed(oracle), FileSourceScanExec.class).supportsColumnar(),
+        PhysicalPlans.only(executed(oracle), FileSourceScanExec.class).supportsColumnar(),
         "delta-spark reads this table columnar too");
 
     assertSameReads(
@@ -118,7 +117,8 @@ class ScanShapeTest {
             TestSpark.readOracle(small, OptionalLong.empty()))) {
       Dataset<Row> joined = big.join(lookup, big.col("key").equalTo(lookup.col("id")));
       SparkPlan planned = joined.queryExecution().sparkPlan();
-      assertEquals(1, all(planned, BroadcastHashJoinExec.class).size(), planned.toString());
+      assertEquals(
+          1, PhysicalPlans.all(planned, BroadcastHashJoinExec.class).size(), planned.toString());
       long size = lookup.queryExecution().optimizedPlan().stats().sizeInBytes().longValue();
       assertTrue(size > 0 && size < 1_000_000, "size " + size);
     }
@@ -126,32 +126,5 @@ class ScanShapeTest {
 
   private static SparkPlan executed(Dataset<Row> df) {
     return df.queryExecution().executedPlan();
-  }
-
-  private static <T> T only(SparkPlan plan, Class<T> type) {
-    List<T> found = all(plan, type);
-    assertEquals(1, found.size(), plan.toString());
-    return found.get(0);
-  }
-
-  /** The nodes of a type in a physical plan, through adaptive execution's final plan and stages. */
-  private static <T> List<T> all(SparkPlan plan, Class<T> type) {
-    List<T> found = new ArrayList<>();
-    collect(plan, type, found);
-    return found;
-  }
-
-  private static <T> void collect(SparkPlan plan, Class<T> type, List<T> found) {
-    if (type.isInstance(plan)) {
-      found.add(type.cast(plan));
-    }
-    if (plan instanceof AdaptiveSparkPlanExec adaptive) {
-      collect(adaptive.executedPlan(), type, found);
-    } else if (plan instanceof QueryStageExec stage) {
-      collect(stage.plan(), type, found);
-    }
-    for (SparkPlan child : CollectionConverters.asJava(plan.children())) {
-      collect(child, type, found);
-    }
   }
 }
