@@ -156,7 +156,7 @@ fn throw(env: &mut Env, failure: Failure) {
 fn user_message(error: &KernelError) -> String {
     match error.without_backtrace() {
         KernelError::GenericError { source } => source.to_string(),
-        KernelError::Generic(message) => message.clone(),
+        KernelError::Generic(message) | KernelError::Unsupported(message) => message.clone(),
         KernelError::Cancelled => {
             "planning was cancelled: the thread waiting on it was interrupted".to_string()
         }
@@ -301,6 +301,10 @@ mod tests {
             .to_string()
         );
         assert_eq!(user_message(&E::generic("plain words")), "plain words");
+        assert_eq!(
+            user_message(&E::unsupported("Feature 'x' is not supported")),
+            "Feature 'x' is not supported"
+        );
         assert_eq!(
             user_message(&E::MissingVersion(4)),
             E::MissingVersion(4).to_string()
