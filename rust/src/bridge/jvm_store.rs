@@ -233,20 +233,20 @@ impl HadoopStore {
                 self.is_sound(meta, format)
             }),
         };
+        // Leave out what the call gave up; offer the kernel's next give-up the rest.
+        let mut offered = std::collections::BTreeSet::new();
         let listing: Vec<ObjectMeta> = listing
             .into_iter()
-            .filter(|meta| {
-                log_files::checkpoint_name(&meta.location)
-                    .is_none_or(|name| !self.checkpoints.is_unreadable(name.version))
+            .filter(|meta| match log_files::checkpoint_name(&meta.location) {
+                Some(name) if self.checkpoints.is_unreadable(name.version) => false,
+                Some(name) => {
+                    offered.insert(name.version);
+                    true
+                }
+                None => true,
             })
             .collect();
-        self.checkpoints.offer(
-            listing
-                .iter()
-                .filter_map(|meta| log_files::checkpoint_name(&meta.location))
-                .map(|name| name.version)
-                .collect(),
-        );
+        self.checkpoints.offer(offered);
         Ok(listing)
     }
 

@@ -70,95 +70,84 @@ public final class ScanMetrics {
     };
   }
 
+  /** A summed metric; subclasses name it (Spark needs one no-argument class per metric). */
+  private abstract static class SumMetric extends CustomSumMetric {
+    private final String name;
+    private final String description;
+
+    SumMetric(String name, String description) {
+      this.name = name;
+      this.description = description;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public String description() {
+      return description;
+    }
+  }
+
   /** A sum of bytes, shown as a size. */
-  private abstract static class SizeMetric extends CustomSumMetric {
+  private abstract static class SizeMetric extends SumMetric {
+    SizeMetric(String name, String description) {
+      super(name, description);
+    }
+
     @Override
     public String aggregateTaskMetrics(long[] values) {
       return Utils.bytesToString(Arrays.stream(values).sum());
     }
   }
 
-  public static final class FilesSelected extends CustomSumMetric {
+  public static final class FilesSelected extends SumMetric {
     static final String NAME = "filesSelected";
 
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public String description() {
-      return "files selected by the kernel";
+    public FilesSelected() {
+      super(NAME, "files selected by the kernel");
     }
   }
 
   public static final class BytesSelected extends SizeMetric {
     static final String NAME = "bytesSelected";
 
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public String description() {
-      return "size of files selected";
+    public BytesSelected() {
+      super(NAME, "size of files selected");
     }
   }
 
-  public static final class FilesPruned extends CustomSumMetric {
+  public static final class FilesPruned extends SumMetric {
     static final String NAME = "filesPruned";
 
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public String description() {
-      return "add actions pruned by partition values and statistics (in-process replay)";
+    public FilesPruned() {
+      super(NAME, "add actions pruned by partition values and statistics (in-process replay)");
     }
   }
 
   public static final class LogBytes extends SizeMetric {
     static final String NAME = "logBytes";
 
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public String description() {
-      return "size of the log replayed (checkpoint and commits)";
+    public LogBytes() {
+      super(NAME, "size of the log replayed (checkpoint and commits)");
     }
   }
 
-  public static final class PlanningTime extends CustomSumMetric {
+  public static final class PlanningTime extends SumMetric {
     static final String NAME = "planningTimeMs";
 
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public String description() {
-      return "time planning the scan in the kernel (ms)";
+    public PlanningTime() {
+      super(NAME, "time planning the scan in the kernel (ms)");
     }
   }
 
-  public static final class DeletedRows extends CustomSumMetric {
+  public static final class DeletedRows extends SumMetric {
     static final String NAME = "rowsDeletedByDeletionVectors";
 
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public String description() {
-      return "rows dropped by deletion vectors";
+    public DeletedRows() {
+      super(NAME, "rows dropped by deletion vectors");
     }
   }
 }

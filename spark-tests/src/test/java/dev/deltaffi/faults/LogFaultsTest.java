@@ -158,21 +158,16 @@ class LogFaultsTest {
     assertRecovers("_last_checkpoint fails its checksum", table);
   }
 
-  @Test
-  void truncatedCommitIsNamed() throws IOException {
-    Path table = damaged("truncated-commit");
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"truncated", "garbage"})
+  void damagedCommitIsNamed(String damage) throws IOException {
+    Path table = damaged(damage + "-commit");
     Path commit = log(table).resolve("00000000000000000007.json");
     String text = Files.readString(commit);
-    overwrite(commit, text.substring(0, text.length() / 2));
-    Throwable failure = assertFails("truncated commit", table, "00000000000000000007.json");
-    assertTypedWhereTheKernelDecodes(failure);
-  }
-
-  @Test
-  void garbageCommitIsNamed() throws IOException {
-    Path table = damaged("garbage-commit");
-    overwrite(log(table).resolve("00000000000000000007.json"), "\u0000\u0001garbage");
-    Throwable failure = assertFails("garbage commit", table, "00000000000000000007.json");
+    overwrite(
+        commit,
+        damage.equals("truncated") ? text.substring(0, text.length() / 2) : "\u0000\u0001garbage");
+    Throwable failure = assertFails(damage + " commit", table, "00000000000000000007.json");
     assertTypedWhereTheKernelDecodes(failure);
   }
 
