@@ -456,7 +456,24 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_scanFileCounts<'loc
     })
 }
 
-/// The table's configuration (metadata properties) as alternating keys and values, sorted by key.
+/// The table's properties (see `machine::describe::table_properties`) as alternating keys and
+/// values, sorted by key.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_tableProperties<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JObjectArray<'local> {
+    entry(&mut env, |env| {
+        let snapshot = snapshot_of(handle)?;
+        let flat: Vec<String> = machine::describe::table_properties(&snapshot)
+            .into_iter()
+            .flat_map(|(key, value)| [key, value])
+            .collect();
+        string_array(env, &flat)
+    })
+}
+
 #[no_mangle]
 pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_columnMappingMode<'local>(
     mut env: EnvUnowned<'local>,
@@ -844,5 +861,57 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_firstVersionFrom<'l
                 ))
             })?;
         version_value(version)
+    })
+}
+
+/// The table's history up to the snapshot, newest first (all commits, or the latest `limit` when
+/// it is positive), read through `hadoop_io`: written as an Arrow C stream of delta-spark's
+/// `DESCRIBE HISTORY` columns into the struct at `stream_address`.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_tableHistory<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    snapshot: jlong,
+    hadoop_io: JObject<'local>,
+    limit: jlong,
+    stream_address: jlong,
+) {
+    entry(&mut env, |env| {
+        let snapshot = snapshot_of(snapshot)?;
+        let table_root = snapshot.table_root().to_string();
+        let engine = io_engine(env, &hadoop_io, &table_root)?;
+        let limit = u64::try_from(limit).ok().filter(|&n| n > 0);
+        let history =
+            machine::describe::history(engine.as_ref(), &snapshot, limit).map_err(|e| {
+                Failure::from(e).in_context(&format!(
+                    "table {table_root} (history up to version {})",
+                    snapshot.version()
+                ))
+            })?;
+        results::export_batches(vec![history], stream_address)?;
+        Ok(())
+    })
+}
+
+/// What `DESCRIBE DETAIL` shows of the snapshot's metadata and protocol, as JSON (see
+/// `machine::describe::detail`), its latest commit time read through `hadoop_io`.
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_tableDetail<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    snapshot: jlong,
+    hadoop_io: JObject<'local>,
+) -> JString<'local> {
+    entry(&mut env, |env| {
+        let snapshot = snapshot_of(snapshot)?;
+        let table_root = snapshot.table_root().to_string();
+        let engine = io_engine(env, &hadoop_io, &table_root)?;
+        let detail = machine::describe::detail(engine.as_ref(), &snapshot).map_err(|e| {
+            Failure::from(e).in_context(&format!(
+                "table {table_root} at version {}",
+                snapshot.version()
+            ))
+        })?;
+        Ok(env.new_string(detail)?)
     })
 }

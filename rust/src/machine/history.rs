@@ -184,7 +184,7 @@ fn monotonized_commits(
 
 /// Commit times (ascending versions) made strictly increasing: a commit not later than its
 /// predecessor counts as 1 ms after it.
-fn monotonize(mut commits: Vec<Commit>) -> Vec<Commit> {
+pub fn monotonize(mut commits: Vec<Commit>) -> Vec<Commit> {
     for i in 1..commits.len() {
         let previous = commits[i - 1].millis;
         if commits[i].millis <= previous {

@@ -17,6 +17,7 @@ pub mod cancel;
 pub mod changes;
 pub mod commits;
 pub mod deletion_vector;
+pub mod describe;
 pub mod facts;
 pub mod history;
 pub mod log_damage;

@@ -1,18 +1,26 @@
 package dev.deltaffi.kernel;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deltaffi.arrow.RowStreams;
 import dev.deltaffi.kernel.ir.IrBuilder;
 import dev.deltaffi.kernel.ir.KernelType;
 import dev.deltaffi.kernel.ir.Plan;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -349,6 +357,117 @@ public final class KernelSnapshot implements AutoCloseable {
    */
   public long firstVersionFrom(Storage io, long millis) {
     return NativeKernel.firstVersionFrom(handle.id(), io, millis);
+  }
+
+  /**
+   * The table's properties as delta-spark's table states them: the metadata's configuration, the
+   * protocol versions ({@code delta.minReaderVersion}, {@code delta.minWriterVersion}) and {@code
+   * delta.feature.<name>=supported} for each feature the protocol names; sorted by key.
+   */
+  public Map<String, String> tableProperties() {
+    String[] flat = NativeKernel.tableProperties(handle.id());
+    Map<String, String> properties = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < flat.length; i += 2) {
+      properties.put(flat[i], flat[i + 1]);
+    }
+    return properties;
+  }
+
+  /** The columns of {@link #history}'s rows: delta-spark's DESCRIBE HISTORY columns. */
+  public static final List<String> HISTORY_COLUMNS =
+      List.of(
+          "version",
+          "timestamp",
+          "userId",
+          "userName",
+          "operation",
+          "operationParameters",
+          "job",
+          "notebook",
+          "clusterId",
+          "readVersion",
+          "isolationLevel",
+          "isBlindAppend",
+          "operationMetrics",
+          "userMetadata",
+          "engineInfo");
+
+  /**
+   * The table's history up to this version, newest first: every commit, or the latest {@code limit}
+   * when it is positive. Each commit's {@code commitInfo} is read by the kernel's JSON handler
+   * through {@code io}; {@code each} sees the rows batch by batch (valid during the call), with
+   * {@link #HISTORY_COLUMNS}.
+   */
+  public void history(Storage io, long limit, Consumer<ColumnarBatch> each) {
+    RowStreams.importBatches(
+        address -> {
+          NativeKernel.tableHistory(handle.id(), io, limit, address);
+          return true;
+        },
+        (names, batch) -> {
+          if (!names.equals(HISTORY_COLUMNS)) {
+            throw new IllegalStateException("history arrived as " + names);
+          }
+          each.accept(batch);
+        });
+  }
+
+  /**
+   * What DESCRIBE DETAIL shows of the snapshot's metadata and protocol.
+   *
+   * @param createdAt milliseconds since the epoch, null when the metadata does not say
+   * @param lastModified the latest commit file's modification time, milliseconds since the epoch
+   * @param tableFeatures the features the protocol names, and those a legacy protocol implies
+   */
+  public record Detail(
+      String id,
+      String name,
+      String description,
+      Long createdAt,
+      long lastModified,
+      List<String> partitionColumns,
+      List<String> clusteringColumns,
+      Map<String, String> properties,
+      int minReaderVersion,
+      int minWriterVersion,
+      List<String> tableFeatures) {}
+
+  /** The snapshot's {@link Detail}, its latest commit time read through {@code io}. */
+  public Detail detail(Storage io) {
+    String json = NativeKernel.tableDetail(handle.id(), io);
+    try {
+      JsonNode node = JSON.readTree(json);
+      Map<String, String> properties = new LinkedHashMap<>();
+      node.get("properties")
+          .fields()
+          .forEachRemaining(e -> properties.put(e.getKey(), e.getValue().asText()));
+      return new Detail(
+          node.get("id").asText(),
+          textOrNull(node.get("name")),
+          textOrNull(node.get("description")),
+          node.get("createdAt").isNull() ? null : node.get("createdAt").asLong(),
+          node.get("lastModified").asLong(),
+          strings(node.get("partitionColumns")),
+          strings(node.get("clusteringColumns")),
+          properties,
+          node.get("minReaderVersion").asInt(),
+          node.get("minWriterVersion").asInt(),
+          strings(node.get("tableFeatures")));
+    } catch (IOException e) {
+      throw new UncheckedIOException("the kernel's table detail is not JSON: " + json, e);
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static String textOrNull(JsonNode node) {
+    return node == null || node.isNull() ? null : node.asText();
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> values = new ArrayList<>();
+    array.forEach(value -> values.add(value.asText()));
+    return List.copyOf(values);
   }
 
   private static KernelType.Struct visitSchema(long handle, int which) {

@@ -69,6 +69,27 @@ final class NativeKernel {
   /** A snapshot's log segment: {checkpoint version or -1, commit files replayed after it}. */
   static native long[] logShape(long snapshot);
 
+  /**
+   * Writes the table's history up to a snapshot (newest first; all commits, or the latest {@code
+   * limit} when positive) as an Arrow C stream of delta-spark's DESCRIBE HISTORY columns into the
+   * struct at {@code streamAddress}; the commits are read through {@code io}.
+   */
+  /**
+   * A snapshot's table properties as delta-spark's table states them (configuration, protocol
+   * versions, {@code delta.feature.<name>}), as alternating keys and values sorted by key.
+   */
+  static native String[] tableProperties(long snapshot);
+
+  static native void tableHistory(long snapshot, Storage io, long limit, long streamAddress);
+
+  /**
+   * A snapshot's metadata and protocol as DESCRIBE DETAIL shows them, as JSON: {id, name,
+   * description, createdAt, lastModified, partitionColumns, clusteringColumns, properties,
+   * minReaderVersion, minWriterVersion, tableFeatures}; the latest commit's time is read through
+   * {@code io}.
+   */
+  static native String tableDetail(long snapshot, Storage io);
+
   /** The bytes of the log files a snapshot replays (checkpoint parts and commits). */
   static native long logSizeBytes(long snapshot);
 

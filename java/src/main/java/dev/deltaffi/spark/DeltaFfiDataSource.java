@@ -82,14 +82,26 @@ public final class DeltaFfiDataSource
         () -> {
           ReadOptions read = ReadOptions.parse(options, calledByStreamReader());
           if (loaded == null || !read.equals(loadedWith)) {
-            loaded =
-                read.changes().isPresent()
-                    ? ChangeFeedTable.load(SparkSession.active(), read)
-                    : DeltaFfiTable.load(SparkSession.active(), read);
+            loaded = load(SparkSession.active(), read, Map.of());
             loadedWith = read;
+          }
+          if (calledBySpark("V2SessionCatalog") && loaded instanceof DeltaFfiTable table) {
+            // The session catalog loads a table for its commands (CREATE TABLE, SHOW, ALTER),
+            // which never scan it; reads of catalog tables are resolved by CatalogTables.
+            table.releaseSnapshot();
           }
           return loaded;
         });
+  }
+
+  /**
+   * The table {@code read} names: its change data feed, or its rows. {@code catalogProperties}:
+   * what a catalog table adds to the properties Spark shows (see DeltaFfiTable#load).
+   */
+  static Table load(SparkSession spark, ReadOptions read, Map<String, String> catalogProperties) {
+    return read.changes().isPresent()
+        ? ChangeFeedTable.load(spark, read)
+        : DeltaFfiTable.load(spark, read, catalogProperties);
   }
 
   /**

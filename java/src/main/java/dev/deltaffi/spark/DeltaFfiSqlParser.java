@@ -1,6 +1,5 @@
 package dev.deltaffi.spark;
 
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -9,18 +8,13 @@ import org.apache.spark.sql.catalyst.FunctionIdentifier;
 import org.apache.spark.sql.catalyst.TableIdentifier;
 import org.apache.spark.sql.catalyst.analysis.RelationTimeTravel;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedRelation;
-import org.apache.spark.sql.catalyst.expressions.Cast;
 import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.expressions.TimeZoneAwareExpression;
 import org.apache.spark.sql.catalyst.parser.ParameterContext;
 import org.apache.spark.sql.catalyst.parser.ParseException;
 import org.apache.spark.sql.catalyst.parser.ParserInterface;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.execution.datasources.v2.DataSourceV2Relation;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 import scala.Option;
 import scala.collection.immutable.Seq;
 import scala.runtime.AbstractPartialFunction;
@@ -30,27 +24,35 @@ import scala.runtime.AbstractPartialFunction;
  * @v123} / {@code @yyyyMMddHHmmssSSS} path suffixes and {@code VERSION AS OF} / {@code TIMESTAMP AS
  * OF}. Spark's own rule for SQL on files only takes file formats (it fails the query for any other
  * source before a later rule could resolve it), so the statement is rewritten as it is parsed: each
- * such relation becomes the {@code delta-ffi} table's DataSource V2 relation. Everything else is
- * the wrapped parser's (Spark's, or delta-spark's when its extension comes first).
+ * such relation becomes the {@code delta-ffi} table's DataSource V2 relation. {@code DESCRIBE
+ * HISTORY} and {@code DESCRIBE DETAIL} of a delta-ffi table are answered here too ({@link
+ * TableDescriptions}). Everything else is the wrapped parser's (Spark's, or delta-spark's when its
+ * extension comes first).
  */
 final class DeltaFfiSqlParser implements ParserInterface {
   private final SparkSession session;
   private final ParserInterface delegate;
+  private final TableDescriptions descriptions;
 
   DeltaFfiSqlParser(SparkSession session, ParserInterface delegate) {
     this.session = session;
     this.delegate = delegate;
+    this.descriptions = new TableDescriptions(session, delegate);
   }
 
   @Override
   public LogicalPlan parsePlan(String sqlText) throws ParseException {
-    return resolvePaths(delegate.parsePlan(sqlText));
+    LogicalPlan described = descriptions.describe(sqlText);
+    return described != null ? described : resolvePaths(delegate.parsePlan(sqlText));
   }
 
   @Override
   public LogicalPlan parsePlanWithParameters(String sqlText, ParameterContext parameters)
       throws ParseException {
-    return resolvePaths(delegate.parsePlanWithParameters(sqlText, parameters));
+    LogicalPlan described = descriptions.describe(sqlText);
+    return described != null
+        ? described
+        : resolvePaths(delegate.parsePlanWithParameters(sqlText, parameters));
   }
 
   @Override
@@ -115,15 +117,13 @@ final class DeltaFfiSqlParser implements ParserInterface {
             Map<String, String> options = new HashMap<>();
             if (node instanceof RelationTimeTravel travel) {
               options.put(DeltaOptions.PATH.key, path(travel.relation()));
-              if (travel.version().isDefined()) {
-                options.put(DeltaOptions.VERSION_AS_OF.key, travel.version().get());
-              } else {
-                options.put(DeltaOptions.TIMESTAMP_AS_OF.key, timestamp(travel.timestamp().get()));
-              }
+              options.putAll(SqlRelations.timeTravelOptions(session, travel));
             } else {
               options.put(DeltaOptions.PATH.key, path(node));
             }
-            return relation(options);
+            DeltaFfiDataSource source = new DeltaFfiDataSource();
+            return SqlRelations.relation(
+                source.getTable(null, null, options), options, Option.empty(), Option.empty());
           }
         });
   }
@@ -138,53 +138,5 @@ final class DeltaFfiSqlParser implements ParserInterface {
       }
     }
     return null;
-  }
-
-  /**
-   * {@code TIMESTAMP AS OF} must be a literal (a timestamp, or a string read as one in the session
-   * time zone, as delta-spark reads it); the statement is not analysed yet.
-   */
-  private String timestamp(Expression expression) {
-    String zone = session.sessionState().conf().sessionLocalTimeZone();
-    Object micros;
-    try {
-      Expression zoned =
-          expression.transform(
-              new AbstractPartialFunction<Expression, Expression>() {
-                @Override
-                public boolean isDefinedAt(Expression e) {
-                  return e instanceof TimeZoneAwareExpression aware && aware.timeZoneId().isEmpty();
-                }
-
-                @Override
-                public Expression apply(Expression e) {
-                  return (Expression) ((TimeZoneAwareExpression) e).withTimeZone(zone);
-                }
-              });
-      micros = new Cast(zoned, DataTypes.TimestampType, Option.apply(zone)).eval(null);
-    } catch (Exception e) {
-      // Unresolved functions fail evaluation with Spark's internal error (checked in Java's eyes).
-      throw new ReadOptions.InvalidOptionException(
-          "TIMESTAMP AS OF needs a constant timestamp, got " + expression.sql(), e);
-    }
-    if (micros == null) {
-      throw new ReadOptions.InvalidOptionException(
-          "TIMESTAMP AS OF " + expression.sql() + " is not a timestamp");
-    }
-    long value = (Long) micros;
-    // An instant with its zone, which timestampAsOf reads as it is.
-    return Instant.ofEpochSecond(
-            Math.floorDiv(value, 1_000_000L), Math.floorMod(value, 1_000_000L) * 1_000L)
-        .toString();
-  }
-
-  private LogicalPlan relation(Map<String, String> options) {
-    DeltaFfiDataSource source = new DeltaFfiDataSource();
-    return DataSourceV2Relation.create(
-        source.getTable(null, null, options),
-        Option.empty(),
-        Option.empty(),
-        new CaseInsensitiveStringMap(options),
-        Option.empty());
   }
 }

@@ -11,9 +11,11 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -22,6 +24,7 @@ import org.apache.spark.sql.connector.catalog.MetadataColumn;
 import org.apache.spark.sql.connector.catalog.SupportsMetadataColumns;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
 import org.apache.spark.sql.connector.catalog.TableCapability;
+import org.apache.spark.sql.connector.catalog.TableCatalog;
 import org.apache.spark.sql.connector.expressions.LogicalExpressions;
 import org.apache.spark.sql.connector.expressions.Transform;
 import org.apache.spark.sql.connector.read.ScanBuilder;
@@ -47,14 +50,6 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
   /** The field metadata key of a column's physical name under column mapping. */
   static final String PHYSICAL_NAME_KEY = "delta.columnMapping.physicalName";
 
-  /**
-   * What a scan needs to know of the snapshot it reads, as plain Java data.
-   *
-   * @param columnMappingById whether data files are read by Parquet field id: column mapping {@code
-   *     id} mode. (In {@code name} mode the kernel's physical schema carries ids too, but files
-   *     written before mapping was enabled have none.)
-   * @param rowTracking the table's row tracking, null when it is not enabled
-   */
   /** A table schema, in the kernel's terms and in Spark's. */
   interface Schema {
     KernelType.Struct kernelSchema();
@@ -69,6 +64,16 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     }
   }
 
+  /**
+   * What a scan needs to know of the snapshot it reads, as plain Java data.
+   *
+   * @param columnMappingById whether data files are read by Parquet field id: column mapping {@code
+   *     id} mode. (In {@code name} mode the kernel's physical schema carries ids too, but files
+   *     written before mapping was enabled have none.)
+   * @param rowTracking the table's row tracking, null when it is not enabled
+   * @param tableProperties the table's properties as the kernel states them (see {@link
+   *     KernelSnapshot#tableProperties})
+   */
   record State(
       String tableRoot,
       long version,
@@ -77,7 +82,8 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
       List<String> partitionColumns,
       List<String> phaseLog,
       MetadataColumns.RowTracking rowTracking,
-      boolean columnMappingById)
+      boolean columnMappingById,
+      Map<String, String> tableProperties)
       implements Schema {
 
     static State of(KernelSnapshot snapshot) {
@@ -92,7 +98,8 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
           List.copyOf(snapshot.partitionColumns()),
           List.copyOf(snapshot.phaseLog()),
           MetadataColumns.RowTracking.of(snapshot.rowTrackingColumns()),
-          snapshot.columnMappingMode().equals("id"));
+          snapshot.columnMappingMode().equals("id"),
+          Map.copyOf(snapshot.tableProperties()));
     }
 
     /** "Delta table X at version N", for messages. */
@@ -107,18 +114,40 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
 
   private final ReadOptions readOptions;
   private final State analysed;
+  private final Map<String, String> catalogProperties;
   private KernelSnapshot snapshot;
 
-  private DeltaFfiTable(ReadOptions readOptions, KernelSnapshot snapshot) {
+  private DeltaFfiTable(
+      ReadOptions readOptions, KernelSnapshot snapshot, Map<String, String> catalogProperties) {
     this.readOptions = readOptions;
     this.analysed = State.of(snapshot);
+    this.catalogProperties = Map.copyOf(catalogProperties);
     this.snapshot = snapshot;
   }
 
-  static DeltaFfiTable load(SparkSession spark, ReadOptions options) {
-    KernelSnapshot snapshot;
+  /**
+   * The table at the location and version {@code options} name. {@code catalogProperties}: what a
+   * catalog table adds to the properties Spark shows ({@code external}, {@code owner}, its
+   * options); empty for a path.
+   */
+  static DeltaFfiTable load(
+      SparkSession spark, ReadOptions options, Map<String, String> catalogProperties) {
+    KernelSnapshot snapshot = openSnapshot(spark, options);
     try {
-      snapshot = loadSnapshot(spark, options);
+      return new DeltaFfiTable(options, snapshot, catalogProperties);
+    } catch (RuntimeException e) {
+      snapshot.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The kernel snapshot at the location and version {@code options} name; a location that is no
+   * Delta table, or a timestamp outside its history, fails saying so in the user's terms.
+   */
+  static KernelSnapshot openSnapshot(SparkSession spark, ReadOptions options) {
+    try {
+      return loadSnapshot(spark, options);
     } catch (TableNotFoundException e) {
       Optional<String> reason = whyNotADeltaTable(spark, options.tableUri());
       if (reason.isPresent()) {
@@ -135,12 +164,6 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
           DeltaFfiErrors.conditionOf(e),
           "Cannot load " + options.describe() + ": " + e.getMessage(),
           e);
-    }
-    try {
-      return new DeltaFfiTable(options, snapshot);
-    } catch (RuntimeException e) {
-      snapshot.close();
-      throw e;
     }
   }
 
@@ -218,6 +241,28 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     return Long.toString(analysed.version());
   }
 
+  /**
+   * What Spark shows of the table (DESCRIBE TABLE, SHOW TBLPROPERTIES), as delta-spark's table
+   * shows it: the kernel's table properties, provider, location, a catalog table's own properties,
+   * the description as comment.
+   */
+  @Override
+  public Map<String, String> properties() {
+    Map<String, String> properties = new TreeMap<>(analysed.tableProperties());
+    properties.put(TableCatalog.PROP_PROVIDER, DeltaFfiDataSource.SHORT_NAME);
+    properties.put(TableCatalog.PROP_LOCATION, location(analysed.tableRoot()));
+    properties.putAll(catalogProperties);
+    return properties;
+  }
+
+  /** A table root as Spark and delta-spark show locations: a Hadoop path, no trailing slash. */
+  static String location(String tableRoot) {
+    String location = new Path(java.net.URI.create(tableRoot)).toString();
+    return location.endsWith("/") && location.length() > 1
+        ? location.substring(0, location.length() - 1)
+        : location;
+  }
+
   /** The table's columns; in a stream of the change data feed, then the feed's own three. */
   @Override
   public StructType schema() {
@@ -265,6 +310,17 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
   @Override
   public ScanBuilder newScanBuilder(CaseInsensitiveStringMap options) {
     return new DeltaFfiScanBuilder(this);
+  }
+
+  /**
+   * Closes the analysed snapshot when nothing will scan this table (a DESCRIBE); a scan after all
+   * loads its snapshot anew.
+   */
+  synchronized void releaseSnapshot() {
+    if (snapshot != null) {
+      snapshot.close();
+      snapshot = null;
+    }
   }
 
   /** A scan plan and the snapshot it was planned on. */

@@ -1,0 +1,263 @@
+package dev.deltaffi.spark;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.AliasIdentifier;
+import org.apache.spark.sql.catalyst.TableIdentifier;
+import org.apache.spark.sql.catalyst.analysis.AnalysisContext;
+import org.apache.spark.sql.catalyst.analysis.RelationTimeTravel;
+import org.apache.spark.sql.catalyst.analysis.ResolvedTable;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedRelation;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedTableOrView;
+import org.apache.spark.sql.catalyst.catalog.CatalogTable;
+import org.apache.spark.sql.catalyst.catalog.CatalogTableType;
+import org.apache.spark.sql.catalyst.catalog.CatalogUtils;
+import org.apache.spark.sql.catalyst.catalog.SessionCatalog;
+import org.apache.spark.sql.catalyst.plans.logical.CreateTable;
+import org.apache.spark.sql.catalyst.plans.logical.CreateTableAsSelect;
+import org.apache.spark.sql.catalyst.plans.logical.DescribeRelation;
+import org.apache.spark.sql.catalyst.plans.logical.InsertIntoStatement;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.ReplaceTableAsSelect;
+import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
+import org.apache.spark.sql.catalyst.plans.logical.TableSpecBase;
+import org.apache.spark.sql.catalyst.rules.Rule;
+import org.apache.spark.sql.connector.catalog.CatalogManager;
+import org.apache.spark.sql.connector.catalog.Identifier;
+import org.apache.spark.sql.connector.catalog.Table;
+import org.apache.spark.sql.connector.catalog.TableCatalog;
+import scala.Option;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.AbstractPartialFunction;
+
+/**
+ * Catalog tables created with {@code USING delta-ffi LOCATION '...'}, read as delta-ffi's
+ * DataSource V2 table in every session. Spark's session catalog hands a custom session catalog
+ * (delta-spark's {@code DeltaCatalog}) such a table as a V1 table, and Spark's V1 path only reads
+ * V1 sources, so the table is resolved here, before Spark's relation resolution (with the hint
+ * rules): reads, {@code VERSION AS OF} / {@code TIMESTAMP AS OF}, {@code DESCRIBE TABLE} (schema,
+ * partitioning and properties from the Delta log, never from the catalog). Writes and managed
+ * tables are refused: delta-ffi is read-only. {@code DROP TABLE} is Spark's: the table is EXTERNAL,
+ * so its data stays.
+ */
+final class CatalogTables extends Rule<LogicalPlan> {
+  private final SparkSession session;
+
+  CatalogTables(SparkSession session) {
+    this.session = session;
+  }
+
+  @Override
+  public LogicalPlan apply(LogicalPlan plan) {
+    return plan.resolveOperatorsDown(
+        new AbstractPartialFunction<LogicalPlan, LogicalPlan>() {
+          @Override
+          public boolean isDefinedAt(LogicalPlan node) {
+            return node instanceof UnresolvedRelation
+                || node instanceof RelationTimeTravel
+                || node instanceof DescribeRelation
+                || node instanceof InsertIntoStatement
+                || node instanceof CreateTable
+                || node instanceof CreateTableAsSelect
+                || node instanceof ReplaceTableAsSelect;
+          }
+
+          @Override
+          public LogicalPlan apply(LogicalPlan node) {
+            return DeltaFfiErrors.asSparkErrors(() -> resolve(node));
+          }
+        });
+  }
+
+  /** The node with a delta-ffi catalog table in it resolved; any other node as it is. */
+  private LogicalPlan resolve(LogicalPlan node) {
+    if (node instanceof RelationTimeTravel travel
+        && travel.relation() instanceof UnresolvedRelation relation) {
+      return find(relation.multipartIdentifier())
+          .<LogicalPlan>map(
+              table -> {
+                Map<String, String> options = options(table, relation);
+                options.putAll(SqlRelations.timeTravelOptions(session, travel));
+                return relation(table, options);
+              })
+          .orElse(node);
+    }
+    if (node instanceof UnresolvedRelation relation && !relation.isStreaming()) {
+      return find(relation.multipartIdentifier())
+          .<LogicalPlan>map(table -> relation(table, options(table, relation)))
+          .orElse(node);
+    }
+    if (node instanceof DescribeRelation describe
+        && describe.relation() instanceof UnresolvedTableOrView unresolved) {
+      return find(unresolved.multipartIdentifier())
+          .<LogicalPlan>map(
+              table -> {
+                Table described = load(table, options(table, null));
+                if (described instanceof DeltaFfiTable deltaFfiTable) {
+                  deltaFfiTable.releaseSnapshot(); // described, never scanned
+                }
+                ResolvedTable resolved =
+                    ResolvedTable.create(sessionCatalog(), identifier(table), described);
+                return describe.withNewChildren(
+                    CollectionConverters.asScala(List.<LogicalPlan>of(resolved)).toSeq());
+              })
+          .orElse(node);
+    }
+    if (node instanceof InsertIntoStatement insert
+        && insert.table() instanceof UnresolvedRelation target) {
+      find(target.multipartIdentifier())
+          .ifPresent(
+              table -> {
+                throw DeltaFfiErrors.<RuntimeException>undeclared(
+                    DeltaFfiErrors.readOnly(table.identifier().unquotedString()));
+              });
+      return node;
+    }
+    if (node instanceof CreateTable create && isDeltaFfi(create.tableSpec())) {
+      Option<String> location = create.tableSpec().location();
+      if (location.isEmpty()) {
+        throw DeltaFfiErrors.<RuntimeException>undeclared(
+            DeltaFfiErrors.readOnly(
+                "a new managed table (CREATE TABLE ... USING delta-ffi needs the LOCATION of an"
+                    + " existing Delta table)"));
+      }
+      // Refuse a location that holds no Delta table now, not at the first read.
+      DeltaFfiTable.openSnapshot(
+              session, ReadOptions.parse(Map.of(DeltaOptions.PATH.key, location.get()), false))
+          .close();
+      return node;
+    }
+    if ((node instanceof CreateTableAsSelect ctas && isDeltaFfi(ctas.tableSpec()))
+        || (node instanceof ReplaceTableAsSelect rtas && isDeltaFfi(rtas.tableSpec()))) {
+      throw DeltaFfiErrors.<RuntimeException>undeclared(
+          DeltaFfiErrors.readOnly("a table created AS SELECT"));
+    }
+    return node;
+  }
+
+  private static boolean isDeltaFfi(TableSpecBase spec) {
+    return spec.provider().isDefined()
+        && spec.provider().get().equalsIgnoreCase(DeltaFfiDataSource.SHORT_NAME);
+  }
+
+  /**
+   * The session catalog's table {@code nameParts} names, when it is a delta-ffi table; a temporary
+   * view of that name hides it, as in Spark's own resolution.
+   */
+  Optional<CatalogTable> find(Seq<String> nameParts) {
+    SessionCatalog catalog = session.sessionState().catalog();
+    List<String> parts = CollectionConverters.asJava(nameParts);
+    if (parts.isEmpty() || parts.size() > 3 || catalog.isTempView(nameParts)) {
+      return Optional.empty();
+    }
+    String sessionCatalogName = CatalogManager.SESSION_CATALOG_NAME();
+    List<String> qualified;
+    if (parts.size() == 3) {
+      qualified = parts;
+    } else {
+      // Unqualified names resolve in the view's namespace while a view's text is analysed.
+      List<String> current =
+          AnalysisContext.get().catalogAndNamespace().isEmpty()
+              ? currentCatalogAndNamespace()
+              : CollectionConverters.asJava(AnalysisContext.get().catalogAndNamespace());
+      if (parts.size() == 2) {
+        qualified = List.of(current.get(0), parts.get(0), parts.get(1));
+      } else if (current.size() == 2) {
+        qualified = List.of(current.get(0), current.get(1), parts.get(0));
+      } else {
+        return Optional.empty();
+      }
+    }
+    if (!qualified.get(0).equalsIgnoreCase(sessionCatalogName)) {
+      return Optional.empty();
+    }
+    TableIdentifier identifier =
+        new TableIdentifier(
+            qualified.get(2), Option.apply(qualified.get(1)), Option.apply(sessionCatalogName));
+    if (!catalog.tableExists(identifier)) {
+      return Optional.empty();
+    }
+    CatalogTable table;
+    try {
+      table = catalog.getTableMetadata(identifier);
+    } catch (AnalysisException e) {
+      return Optional.empty(); // dropped since
+    }
+    boolean deltaFfi =
+        table.provider().isDefined()
+            && table
+                .provider()
+                .get()
+                .toLowerCase(Locale.ROOT)
+                .equals(DeltaFfiDataSource.SHORT_NAME);
+    return deltaFfi ? Optional.of(table) : Optional.empty();
+  }
+
+  private List<String> currentCatalogAndNamespace() {
+    CatalogManager manager = session.sessionState().catalogManager();
+    List<String> current = new ArrayList<>();
+    current.add(manager.currentCatalog().name());
+    current.addAll(List.of(manager.currentNamespace()));
+    return current;
+  }
+
+  /** The read options of a catalog table: its own (CREATE TABLE ... OPTIONS), the read's, path. */
+  private static Map<String, String> options(CatalogTable table, UnresolvedRelation relation) {
+    Map<String, String> options =
+        new HashMap<>(CollectionConverters.asJava(table.storage().properties()));
+    if (relation != null) {
+      options.putAll(relation.options().asCaseSensitiveMap());
+    }
+    options.put(DeltaOptions.PATH.key, CatalogUtils.URIToString(table.location()));
+    return options;
+  }
+
+  /** What the catalog adds to the table's properties, as delta-spark's table adds it. */
+  private static Map<String, String> catalogProperties(CatalogTable table) {
+    Map<String, String> properties = new HashMap<>();
+    if (table.tableType().equals(CatalogTableType.EXTERNAL())) {
+      properties.put(TableCatalog.PROP_EXTERNAL, "true");
+    }
+    if (table.owner() != null && !table.owner().isEmpty()) {
+      properties.put(TableCatalog.PROP_OWNER, table.owner());
+    }
+    CollectionConverters.asJava(table.storage().properties())
+        .forEach((key, value) -> properties.put(TableCatalog.OPTION_PREFIX + key, value));
+    return properties;
+  }
+
+  private Table load(CatalogTable table, Map<String, String> options) {
+    return DeltaFfiDataSource.load(
+        session, ReadOptions.parse(options, false), catalogProperties(table));
+  }
+
+  /**
+   * The table's relation under its qualified name. The relation names no catalog: Spark would check
+   * the table again through the session catalog at execution, which hands a custom session
+   * catalog's caller the V1 table (with the empty schema a delta-ffi table is stored with).
+   */
+  private LogicalPlan relation(CatalogTable table, Map<String, String> options) {
+    LogicalPlan relation =
+        SqlRelations.relation(load(table, options), options, Option.empty(), Option.empty());
+    List<String> qualifier = List.of(CatalogManager.SESSION_CATALOG_NAME(), table.database());
+    return new SubqueryAlias(
+        new AliasIdentifier(
+            table.identifier().table(), CollectionConverters.asScala(qualifier).toSeq()),
+        relation);
+  }
+
+  private TableCatalog sessionCatalog() {
+    return (TableCatalog) session.sessionState().catalogManager().v2SessionCatalog();
+  }
+
+  private static Identifier identifier(CatalogTable table) {
+    return Identifier.of(new String[] {table.database()}, table.identifier().table());
+  }
+}

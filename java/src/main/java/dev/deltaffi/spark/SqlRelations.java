@@ -1,0 +1,86 @@
+package dev.deltaffi.spark;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.analysis.RelationTimeTravel;
+import org.apache.spark.sql.catalyst.expressions.Cast;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.TimeZoneAwareExpression;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.connector.catalog.CatalogPlugin;
+import org.apache.spark.sql.connector.catalog.Identifier;
+import org.apache.spark.sql.connector.catalog.Table;
+import org.apache.spark.sql.execution.datasources.v2.DataSourceV2Relation;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+import scala.Option;
+import scala.runtime.AbstractPartialFunction;
+
+/**
+ * delta-ffi relations of SQL statements, for paths ({@link DeltaFfiSqlParser}) and catalog tables
+ * ({@link CatalogTables}) alike: the DataSource V2 relation and the read options of {@code VERSION
+ * AS OF} / {@code TIMESTAMP AS OF}.
+ */
+final class SqlRelations {
+  private SqlRelations() {}
+
+  static LogicalPlan relation(
+      Table table,
+      Map<String, String> options,
+      Option<CatalogPlugin> catalog,
+      Option<Identifier> identifier) {
+    return DataSourceV2Relation.create(
+        table, catalog, identifier, new CaseInsensitiveStringMap(options), Option.empty());
+  }
+
+  /** The read option a {@code VERSION AS OF} or {@code TIMESTAMP AS OF} clause stands for. */
+  static Map<String, String> timeTravelOptions(SparkSession session, RelationTimeTravel travel) {
+    Map<String, String> options = new HashMap<>();
+    if (travel.version().isDefined()) {
+      options.put(DeltaOptions.VERSION_AS_OF.key, travel.version().get());
+    } else {
+      options.put(DeltaOptions.TIMESTAMP_AS_OF.key, timestamp(session, travel.timestamp().get()));
+    }
+    return options;
+  }
+
+  /**
+   * {@code TIMESTAMP AS OF} must be a literal (a timestamp, or a string read as one in the session
+   * time zone, as delta-spark reads it); the statement is not analysed yet.
+   */
+  private static String timestamp(SparkSession session, Expression expression) {
+    String zone = session.sessionState().conf().sessionLocalTimeZone();
+    Object micros;
+    try {
+      Expression zoned =
+          expression.transform(
+              new AbstractPartialFunction<Expression, Expression>() {
+                @Override
+                public boolean isDefinedAt(Expression e) {
+                  return e instanceof TimeZoneAwareExpression aware && aware.timeZoneId().isEmpty();
+                }
+
+                @Override
+                public Expression apply(Expression e) {
+                  return (Expression) ((TimeZoneAwareExpression) e).withTimeZone(zone);
+                }
+              });
+      micros = new Cast(zoned, DataTypes.TimestampType, Option.apply(zone)).eval(null);
+    } catch (Exception e) {
+      // Unresolved functions fail evaluation with Spark's internal error (checked in Java's eyes).
+      throw new ReadOptions.InvalidOptionException(
+          "TIMESTAMP AS OF needs a constant timestamp, got " + expression.sql(), e);
+    }
+    if (micros == null) {
+      throw new ReadOptions.InvalidOptionException(
+          "TIMESTAMP AS OF " + expression.sql() + " is not a timestamp");
+    }
+    long value = (Long) micros;
+    // An instant with its zone, which timestampAsOf reads as it is.
+    return Instant.ofEpochSecond(
+            Math.floorDiv(value, 1_000_000L), Math.floorMod(value, 1_000_000L) * 1_000L)
+        .toString();
+  }
+}

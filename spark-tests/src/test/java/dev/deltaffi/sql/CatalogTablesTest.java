@@ -1,0 +1,155 @@
+package dev.deltaffi.sql;
+
+import static dev.deltaffi.testing.DataFrameAssert.assertSameAnswer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.deltaffi.testing.NativeHandleLeakCheck;
+import dev.deltaffi.testing.TestSpark;
+import dev.deltaffi.testing.TestTables;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Catalog tables created {@code USING delta-ffi LOCATION}, in a session with delta-spark's {@code
+ * DeltaCatalog} and in a plain one: reads and time travel answer as delta-spark's table of the same
+ * location, DESCRIBE TABLE shows delta-spark's schema, partitioning, location and properties,
+ * writes and managed tables are refused, DROP TABLE leaves the data.
+ */
+@ExtendWith(NativeHandleLeakCheck.class)
+class CatalogTablesTest {
+
+  @TempDir static Path dir;
+  private static String table;
+
+  @BeforeAll
+  static void writeTable() {
+    table = TestTables.writeSmall(dir.resolve("three-commits"), 3);
+    TestSpark.session().sql("CREATE TABLE oracle USING delta LOCATION '" + table + "'");
+  }
+
+  @AfterEach
+  void dropTables() {
+    for (SqlSessions setup : SqlSessions.values()) {
+      setup.session().sql("DROP TABLE IF EXISTS ffi");
+    }
+  }
+
+  private static void create(SqlSessions setup) {
+    setup.session().sql("CREATE TABLE ffi USING `delta-ffi` LOCATION '" + table + "'");
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.deltaffi.sql.SqlSessions#both")
+  void readsAndTimeTravelsAsDeltaSpark(SqlSessions setup) {
+    create(setup);
+    assertSame(setup, from -> "SELECT * FROM " + from);
+    assertSame(
+        setup, from -> "SELECT " + from + ".part, count(*), sum(id) FROM " + from + " GROUP BY 1");
+    assertSame(setup, from -> "SELECT * FROM " + from + " VERSION AS OF 0");
+    assertSame(setup, from -> "SELECT id FROM " + from + " VERSION AS OF 1 WHERE part = 2");
+    Timestamp second =
+        TestSpark.session()
+            .sql("DESCRIBE HISTORY oracle")
+            .where("version = 1")
+            .first()
+            .getTimestamp(1);
+    assertSame(setup, from -> "SELECT * FROM " + from + " TIMESTAMP AS OF '" + second + "'");
+    Dataset<Row> byName = setup.session().table("ffi");
+    assertSameAnswer(
+        TestSpark.session().table("oracle"),
+        TestSpark.session().createDataFrame(byName.collectAsList(), byName.schema()),
+        "spark.table");
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.deltaffi.sql.SqlSessions#both")
+  void describesTheDeltaLogAsDeltaSparkDoes(SqlSessions setup) {
+    create(setup);
+    Map<String, String> ffi = describe(setup.session(), "ffi");
+    Map<String, String> oracle = describe(TestSpark.session(), "oracle");
+    assertEquals("EXTERNAL", ffi.get("Type"));
+    assertEquals("delta-ffi", ffi.get("Provider"));
+    for (String field : List.of("id", "name", "amount", "part", "Location", "Table Properties")) {
+      assertEquals(oracle.get(field), ffi.get(field), field);
+    }
+    assertEquals(
+        partitionColumns(setup.session(), "ffi"), partitionColumns(TestSpark.session(), "oracle"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.deltaffi.sql.SqlSessions#both")
+  void refusesWritesAndTablesWithoutADeltaLog(SqlSessions setup) {
+    create(setup);
+    SparkSession spark = setup.session();
+    assertCondition(
+        "DELTA_FFI_READ_ONLY", () -> spark.sql("INSERT INTO ffi SELECT * FROM ffi").collect());
+    assertCondition(
+        "DELTA_FFI_READ_ONLY", () -> spark.sql("CREATE TABLE managed USING `delta-ffi`"));
+    assertCondition(
+        "DELTA_FFI_READ_ONLY",
+        () -> spark.sql("CREATE TABLE copied USING `delta-ffi` AS SELECT * FROM ffi"));
+    assertCondition(
+        "DELTA_FFI_NOT_A_DELTA_TABLE",
+        () ->
+            spark.sql(
+                "CREATE TABLE nothing USING `delta-ffi` LOCATION '" + dir.resolve("none") + "'"));
+    assertTrue(!spark.catalog().tableExists("managed") && !spark.catalog().tableExists("nothing"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.deltaffi.sql.SqlSessions#both")
+  void dropTableLeavesTheData(SqlSessions setup) throws Exception {
+    create(setup);
+    setup.session().sql("DROP TABLE ffi");
+    assertTrue(Files.isDirectory(Path.of(table, "_delta_log")));
+    assertEquals(30, TestSpark.session().read().format("delta-ffi").load(table).count());
+  }
+
+  /** The statement on delta-ffi's table answers as on delta-spark's table of the same location. */
+  private static void assertSame(SqlSessions setup, Function<String, String> statement) {
+    String ffi = statement.apply("ffi");
+    assertSameAnswer(TestSpark.session().sql(statement.apply("oracle")), setup.sql(ffi), ffi);
+  }
+
+  /** DESCRIBE TABLE EXTENDED as field name to value (first value of a repeated name). */
+  private static Map<String, String> describe(SparkSession spark, String name) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (Row row : spark.sql("DESCRIBE TABLE EXTENDED " + name).collectAsList()) {
+      fields.putIfAbsent(row.getString(0), row.getString(1));
+    }
+    return fields;
+  }
+
+  /** The columns DESCRIBE TABLE lists under "# Partition Information". */
+  private static List<String> partitionColumns(SparkSession spark, String name) {
+    List<String> rows =
+        spark.sql("DESCRIBE TABLE " + name).collectAsList().stream()
+            .map(row -> row.getString(0))
+            .toList();
+    int start = rows.indexOf("# col_name") + 1;
+    return rows.subList(start, rows.size()).stream().takeWhile(c -> !c.isEmpty()).toList();
+  }
+
+  private static void assertCondition(
+      String condition, org.junit.jupiter.api.function.Executable statement) {
+    AnalysisException e = assertThrows(AnalysisException.class, statement);
+    assertEquals(condition, e.getCondition(), e.getMessage());
+  }
+}
