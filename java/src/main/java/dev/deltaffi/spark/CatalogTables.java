@@ -14,11 +14,13 @@ import org.apache.spark.sql.catalyst.analysis.AnalysisContext;
 import org.apache.spark.sql.catalyst.analysis.RelationTimeTravel;
 import org.apache.spark.sql.catalyst.analysis.ResolvedTable;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedRelation;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedTable;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedTableOrView;
 import org.apache.spark.sql.catalyst.catalog.CatalogTable;
 import org.apache.spark.sql.catalyst.catalog.CatalogTableType;
 import org.apache.spark.sql.catalyst.catalog.CatalogUtils;
 import org.apache.spark.sql.catalyst.catalog.SessionCatalog;
+import org.apache.spark.sql.catalyst.plans.logical.AlterTableCommand;
 import org.apache.spark.sql.catalyst.plans.logical.CreateTable;
 import org.apache.spark.sql.catalyst.plans.logical.CreateTableAsSelect;
 import org.apache.spark.sql.catalyst.plans.logical.DescribeRelation;
@@ -64,6 +66,7 @@ final class CatalogTables extends Rule<LogicalPlan> {
                 || node instanceof RelationTimeTravel
                 || node instanceof DescribeRelation
                 || node instanceof InsertIntoStatement
+                || node instanceof AlterTableCommand
                 || node instanceof CreateTable
                 || node instanceof CreateTableAsSelect
                 || node instanceof ReplaceTableAsSelect;
@@ -112,6 +115,18 @@ final class CatalogTables extends Rule<LogicalPlan> {
     }
     if (node instanceof InsertIntoStatement insert
         && insert.table() instanceof UnresolvedRelation target) {
+      find(target.multipartIdentifier())
+          .ifPresent(
+              table -> {
+                throw DeltaFfiErrors.<RuntimeException>undeclared(
+                    DeltaFfiErrors.readOnly(table.identifier().unquotedString()));
+              });
+      return node;
+    }
+    if (node instanceof AlterTableCommand alter
+        && alter.table() instanceof UnresolvedTable target) {
+      // Spark's session catalog would store the change; the Delta log, which delta-ffi reads,
+      // would never see it.
       find(target.multipartIdentifier())
           .ifPresent(
               table -> {

@@ -101,6 +101,11 @@ class CatalogTablesTest {
     assertCondition(
         "DELTA_FFI_READ_ONLY", () -> spark.sql("INSERT INTO ffi SELECT * FROM ffi").collect());
     assertCondition(
+        "DELTA_FFI_READ_ONLY",
+        () -> spark.sql("ALTER TABLE ffi SET TBLPROPERTIES ('delta.appendOnly' = 'true')"));
+    assertCondition(
+        "DELTA_FFI_READ_ONLY", () -> spark.sql("ALTER TABLE ffi ADD COLUMNS (extra INT)"));
+    assertCondition(
         "DELTA_FFI_READ_ONLY", () -> spark.sql("CREATE TABLE managed USING `delta-ffi`"));
     assertCondition(
         "DELTA_FFI_READ_ONLY",
