@@ -396,6 +396,44 @@ pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_partitionColumns<'l
     })
 }
 
+/// A new handle on the snapshot `handle` owns (both stay open, each to be released).
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_shareSnapshot<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> jlong {
+    entry(&mut env, |_| match handles::get(handle)?.as_ref() {
+        Handle::Snapshot { snapshot, log } => Ok(handles::register(Handle::Snapshot {
+            snapshot: snapshot.clone(),
+            log: log.clone(),
+        })),
+        _ => Err(Failure::Usage(format!("handle {handle} is not a snapshot"))),
+    })
+}
+
+/// Whether the log files the snapshot was built from are all still listed as they were, read
+/// through `hadoop_io` (see `machine::snapshot::log_unchanged`).
+#[no_mangle]
+pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_logUnchanged<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    hadoop_io: JObject<'local>,
+) -> jboolean {
+    entry(&mut env, |env| {
+        let snapshot = snapshot_of(handle)?;
+        let table_root = snapshot.table_root().to_string();
+        let engine = io_engine(env, &hadoop_io, &table_root)?;
+        machine::snapshot::log_unchanged(engine.as_ref(), &snapshot).map_err(|e| {
+            Failure::from(e).in_context(&format!(
+                "table {table_root} (listing the log of version {})",
+                snapshot.version()
+            ))
+        })
+    })
+}
+
 /// The bytes of the log files the snapshot replays (checkpoint parts and commits).
 #[no_mangle]
 pub extern "system" fn Java_dev_deltaffi_kernel_NativeKernel_logSizeBytes<'local>(

@@ -142,6 +142,43 @@ pub fn log_size_bytes(snapshot: &Snapshot) -> u64 {
         .sum()
 }
 
+/// Whether the log files `snapshot` was built from are all still listed as they were (same size and
+/// modification time): then the snapshot still describes its version, and a newer one can be built
+/// from it by replaying only the commits after it. A table deleted and written again, a commit
+/// rewritten or a log file cleaned up since makes it false.
+pub fn log_unchanged(engine: &dyn Engine, snapshot: &Snapshot) -> KernelResult<bool> {
+    let listed = &snapshot.log_segment().listed;
+    let built_from: Vec<&delta_kernel::FileMeta> = listed
+        .checkpoint_parts
+        .iter()
+        .chain(&listed.ascending_commit_files)
+        .map(|path| &path.location)
+        .collect();
+    let Some(first) = listed
+        .checkpoint_parts
+        .first()
+        .or(listed.ascending_commit_files.first())
+    else {
+        return Ok(false);
+    };
+    let log_root = snapshot.table_root().join("_delta_log/")?;
+    // Listing is strictly after this name, so the first file itself is included.
+    let from = log_root.join(&format!("{:020}", first.version))?;
+    let mut now = std::collections::HashMap::new();
+    for file in engine.storage_handler().list_from(&from)? {
+        let file = file?;
+        let past_snapshot = delta_kernel::path::ParsedLogPath::try_from(file.clone())?
+            .is_some_and(|parsed| parsed.version > snapshot.version());
+        if past_snapshot {
+            break;
+        }
+        now.insert(file.location.clone(), (file.size, file.last_modified));
+    }
+    Ok(built_from
+        .iter()
+        .all(|file| now.get(&file.location) == Some(&(file.size, file.last_modified))))
+}
+
 /// The checkpoint a snapshot starts from (if any) and how many commit files it replays after it.
 pub fn log_shape(snapshot: &Snapshot) -> (Option<Version>, usize) {
     let segment = snapshot.log_segment();

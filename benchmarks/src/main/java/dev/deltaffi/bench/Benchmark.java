@@ -6,18 +6,23 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
 import dev.deltaffi.io.CountingFileSystem;
+import dev.deltaffi.kernel.KernelEngine;
 import dev.deltaffi.kernel.KernelSnapshot;
 import dev.deltaffi.kernel.PhaseObserver;
 import dev.deltaffi.kernel.ScanPlan;
 import dev.deltaffi.spark.KernelEngines;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +33,9 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.StorageStatistics;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -89,6 +97,7 @@ public final class Benchmark {
       scenarios.put("selective", benchmark::selective);
       scenarios.put("bridge", benchmark::bridge);
       scenarios.put("change_feed", benchmark::changeFeed);
+      scenarios.put("snapshot_refresh", benchmark::snapshotRefresh);
       for (Map.Entry<String, Callable<String>> scenario : scenarios.entrySet()) {
         if (only == null || only.contains(scenario.getKey())) {
           long start = System.nanoTime();
@@ -557,6 +566,83 @@ public final class Benchmark {
   private static long valueSumBelow(long n) {
     long rest = n % 1000;
     return n / 1000 * 499_500 + rest * (rest - 1) / 2;
+  }
+
+  /**
+   * 7. A session queries a table's latest version, 10 commits land, it queries again: the second
+   * query's snapshot (protocol and metadata of the new version), by delta-ffi's snapshot cache and
+   * by delta-spark's DeltaLog cache, and the bytes each read from the local file system for it.
+   */
+  private String snapshotRefresh() throws Exception {
+    int last = mode.checkpointInterval() + mode.tailCommits();
+    Tables.Growing table = tables.growingLog(last, mode.checkpointInterval());
+    KernelEngine engine = KernelEngines.of(spark);
+    Map<String, Timings.Run> readers = new LinkedHashMap<>();
+    readers.put(
+        FFI,
+        t -> {
+          engine.snapshots().latest(engine, table.uri(), null).close();
+          table.commit(REFRESH_COMMITS);
+          long bytes = localBytesRead();
+          long start = System.nanoTime();
+          try (KernelSnapshot snapshot = engine.snapshots().latest(engine, table.uri(), null)) {
+            snapshot.schema();
+            double seconds = Timings.since(start);
+            t.add(FFI + " bytes", localBytesRead() - bytes);
+            return seconds;
+          }
+        });
+    readers.put(
+        DELTA,
+        t -> {
+          DeltaLog log = DeltaLog.forTable(spark, table.uri());
+          log.update(false, scala.Option.empty(), scala.Option.empty()).metadata();
+          table.commit(REFRESH_COMMITS);
+          long bytes = localBytesRead();
+          long start = System.nanoTime();
+          Snapshot snapshot = log.update(false, scala.Option.empty(), scala.Option.empty());
+          snapshot.protocol();
+          snapshot.metadata().schema();
+          double seconds = Timings.since(start);
+          t.add(DELTA + " bytes", localBytesRead() - bytes);
+          return seconds;
+        });
+    Timings timings = Timings.alternate(mode.warmups(), mode.runs(), readers);
+    System.out.println(
+        "# snapshot_refresh: log of versions 0.."
+            + last
+            + " (checkpoint every "
+            + mode.checkpointInterval()
+            + "), then "
+            + REFRESH_COMMITS
+            + " commits of about "
+            + commitBytes(table.uri())
+            + " bytes each before each second query");
+    return result(
+        "snapshot_refresh",
+        timings,
+        "log_bytes_ffi=" + Math.round(timings.median(FFI + " bytes")),
+        "log_bytes_delta=" + Math.round(timings.median(DELTA + " bytes")));
+  }
+
+  private static final int REFRESH_COMMITS = 10;
+
+  /** Bytes read through Hadoop's local file system so far (every reader's log reads go there). */
+  private static long localBytesRead() {
+    StorageStatistics local = FileSystem.getGlobalStorageStatistics().get("file");
+    Long bytes = local == null ? null : local.getLong("bytesRead");
+    return bytes == null ? 0 : bytes;
+  }
+
+  /** The size of the table's latest commit file. */
+  private static long commitBytes(String table) throws IOException {
+    try (Stream<Path> files = Files.list(Path.of(URI.create(table)).resolve("_delta_log"))) {
+      return files
+          .filter(f -> f.getFileName().toString().endsWith(".json"))
+          .max(Comparator.naturalOrder())
+          .map(f -> f.toFile().length())
+          .orElse(0L);
+    }
   }
 
   /** Heap used after GC once delta-spark's cached snapshots are gone (unpersisted async). */

@@ -58,6 +58,54 @@ final class Tables {
         });
   }
 
+  /**
+   * A new log of versions 0 to {@code lastVersion} (a checkpoint every {@code checkpointInterval})
+   * at a fresh path, to which {@link Growing#commit} adds commits: a table that changes between
+   * queries.
+   */
+  Growing growingLog(int lastVersion, int checkpointInterval) {
+    Path path = dir.resolve("growing-log");
+    delete(path);
+    spark.conf().set(WRITE_CHECKSUMS, "false");
+    try {
+      Copier copier = new Copier(path, checkpointInterval);
+      for (int version = 1; version <= lastVersion; version++) {
+        copier.commit(List.of(copier.copy("commit-" + version + ".parquet")));
+      }
+      return new Growing(path.toUri().toString(), copier);
+    } finally {
+      spark.conf().unset(WRITE_CHECKSUMS);
+    }
+  }
+
+  /** A table {@link #growingLog} wrote. */
+  final class Growing {
+    private final String uri;
+    private final Copier copier;
+    private int added;
+
+    private Growing(String uri, Copier copier) {
+      this.uri = uri;
+      this.copier = copier;
+    }
+
+    String uri() {
+      return uri;
+    }
+
+    /** Adds {@code commits} commits, each adding one file. */
+    void commit(int commits) {
+      spark.conf().set(WRITE_CHECKSUMS, "false");
+      try {
+        for (int i = 0; i < commits; i++) {
+          copier.commit(List.of(copier.copy("grown-" + ++added + ".parquet")));
+        }
+      } finally {
+        spark.conf().unset(WRITE_CHECKSUMS);
+      }
+    }
+  }
+
   /** {@code files} live files, all in one checkpoint. */
   String manyFiles(int files) {
     return cached(

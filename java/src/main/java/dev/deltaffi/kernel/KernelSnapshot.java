@@ -54,6 +54,32 @@ public final class KernelSnapshot implements AutoCloseable {
     this.phaseLog = List.of(NativeKernel.phaseLog(id));
   }
 
+  /** Another owner of the same snapshot, with a handle of its own (both to be closed). */
+  private KernelSnapshot(KernelSnapshot shared) {
+    this.handle = new NativeHandle(NativeKernel.shareSnapshot(shared.handle.id()));
+    this.tableRoot = shared.tableRoot;
+    this.version = shared.version;
+    this.schema = shared.schema;
+    this.partitionColumns = shared.partitionColumns;
+    this.columnMappingMode = shared.columnMappingMode;
+    this.rowTrackingColumns = shared.rowTrackingColumns;
+    this.phaseLog = shared.phaseLog;
+  }
+
+  /** The same snapshot under a handle of the caller's own: closing one leaves the other open. */
+  public KernelSnapshot share() {
+    return new KernelSnapshot(this);
+  }
+
+  /**
+   * Whether every log file this snapshot was built from is still listed, unchanged (size and
+   * modification time), read through {@code io}: a table written again, a rewritten commit or a
+   * cleaned-up log file since makes it false.
+   */
+  public boolean logUnchanged(Storage io) {
+    return NativeKernel.logUnchanged(handle.id(), io);
+  }
+
   /** Loads the latest snapshot, or the one at {@code version}, of the table at {@code tableUri}. */
   public static KernelSnapshot load(KernelEngine engine, String tableUri, OptionalLong version) {
     return version.isPresent()

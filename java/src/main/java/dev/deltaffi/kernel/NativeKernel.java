@@ -90,6 +90,15 @@ final class NativeKernel {
    */
   static native String tableDetail(long snapshot, Storage io);
 
+  /** A new handle on the snapshot a handle owns; both stay open. */
+  static native long shareSnapshot(long snapshot);
+
+  /**
+   * Whether the log files a snapshot was built from are all still listed, unchanged, through {@code
+   * io}.
+   */
+  static native boolean logUnchanged(long snapshot, Storage io);
+
   /** The bytes of the log files a snapshot replays (checkpoint parts and commits). */
   static native long logSizeBytes(long snapshot);
 

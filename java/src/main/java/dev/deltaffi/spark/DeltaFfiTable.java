@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -201,14 +200,16 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
     return guard(
         options.describe(),
         "load",
-        () ->
-            options.timestampMillis().isPresent()
-                ? KernelSnapshot.loadAsOf(
-                    KernelEngines.of(spark),
-                    options.tableUri(),
-                    options.timestampMillis().getAsLong())
-                : KernelSnapshot.load(
-                    KernelEngines.of(spark), options.tableUri(), options.version()));
+        () -> {
+          KernelEngine engine = KernelEngines.of(spark);
+          if (options.timestampMillis().isPresent()) {
+            return KernelSnapshot.loadAsOf(
+                engine, options.tableUri(), options.timestampMillis().getAsLong());
+          }
+          return options.version().isPresent()
+              ? engine.snapshots().at(engine, options.tableUri(), options.version().getAsLong())
+              : engine.snapshots().latest(engine, options.tableUri(), null);
+        });
   }
 
   ReadOptions readOptions() {
@@ -364,17 +365,12 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
           : guard(
               describe(),
               "reload",
-              () ->
-                  KernelSnapshot.load(
-                      engine, analysed.tableRoot(), OptionalLong.of(analysed.version())));
+              () -> engine.snapshots().at(engine, analysed.tableRoot(), analysed.version()));
     }
-    String latest = "Delta table " + analysed.tableRoot() + " (latest version)";
-    return analysedSnapshot != null
-        ? guard(latest, "refresh", () -> analysedSnapshot.refresh(engine))
-        : guard(
-            latest,
-            "load",
-            () -> KernelSnapshot.load(engine, analysed.tableRoot(), OptionalLong.empty()));
+    return guard(
+        "Delta table " + analysed.tableRoot() + " (latest version)",
+        "load",
+        () -> engine.snapshots().latest(engine, analysed.tableRoot(), analysedSnapshot));
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.deltaffi.spark;
 
 import dev.deltaffi.io.HadoopIo;
 import dev.deltaffi.kernel.KernelEngine;
+import dev.deltaffi.kernel.SnapshotCache;
 import dev.deltaffi.plan.PlanTranslator;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
@@ -31,6 +32,21 @@ public final class KernelEngines {
    * paths, e.g. in shallow clones); on for reading logs written by others.
    */
   public static final String CONFINE_TO_TABLE_ROOT_CONF = "spark.deltaffi.confineToTableRoot";
+
+  /**
+   * Session setting: how many snapshots are kept for later queries (the latest of each table read,
+   * and versions read by time travel); 0 keeps none. See {@link SnapshotCache}.
+   */
+  public static final String SNAPSHOT_CACHE_SIZE_CONF = "spark.deltaffi.snapshotCacheSize";
+
+  private static final int DEFAULT_SNAPSHOT_CACHE_SIZE = 32;
+
+  /**
+   * The snapshots kept for the sessions of this JVM. One cache, not one per session: Spark clones
+   * sessions (each stream runs in its own), and a snapshot is the same data whoever reads it; a
+   * kept one is checked through the querying session's storage before it is used.
+   */
+  private static final SnapshotCache SNAPSHOTS = new SnapshotCache(DEFAULT_SNAPSHOT_CACHE_SIZE);
 
   public static final String AUTO = "auto";
   public static final String IN_PROCESS = "in-process";
@@ -75,6 +91,17 @@ public final class KernelEngines {
         new PlanTranslator(spark),
         new HadoopIo(
             ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().newHadoopConf()),
-        maxLogBytes);
+        maxLogBytes,
+        snapshotCache(spark));
+  }
+
+  /** The JVM's snapshot cache, resized to the session's setting now. */
+  private static SnapshotCache snapshotCache(SparkSession spark) {
+    SNAPSHOTS.resize(
+        Integer.parseInt(
+            spark
+                .conf()
+                .get(SNAPSHOT_CACHE_SIZE_CONF, Integer.toString(DEFAULT_SNAPSHOT_CACHE_SIZE))));
+    return SNAPSHOTS;
   }
 }
