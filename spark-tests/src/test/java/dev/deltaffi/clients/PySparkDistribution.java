@@ -33,7 +33,7 @@ final class PySparkDistribution {
   static final Path DELTA_FFI_JAR = Path.of(required("deltaffi.jar")).toAbsolutePath().normalize();
 
   /** The repository's root folder (README.md, examples/). */
-  static final Path ROOT = Path.of(required("deltaffi.root.dir")).toAbsolutePath().normalize();
+  static final Path ROOT = Path.of(required("deltaffi.repo.dir")).toAbsolutePath().normalize();
 
   static final String PYTHON = System.getProperty("deltaffi.python", "python3");
 
