@@ -98,6 +98,7 @@ public final class Benchmark {
       scenarios.put("bridge", benchmark::bridge);
       scenarios.put("change_feed", benchmark::changeFeed);
       scenarios.put("snapshot_refresh", benchmark::snapshotRefresh);
+      scenarios.put("dv_scan", benchmark::dvScan);
       for (Map.Entry<String, Callable<String>> scenario : scenarios.entrySet()) {
         if (only == null || only.contains(scenario.getKey())) {
           long start = System.nanoTime();
@@ -285,22 +286,7 @@ public final class Benchmark {
     frames.put(DELTA, () -> spark.read().format("delta").load(table));
     frames.put(PARQUET, () -> spark.read().parquet(live));
     for (Map.Entry<String, Supplier<Dataset<Row>>> frame : frames.entrySet()) {
-      String reader = frame.getKey();
-      readers.put(
-          reader,
-          t -> {
-            long start = System.nanoTime();
-            long counted = frame.getValue().get().agg(count(lit(1))).first().getLong(0);
-            double counting = Timings.since(start);
-            start = System.nanoTime();
-            long summed = frame.getValue().get().agg(sum("value")).first().getLong(0);
-            double summing = Timings.since(start);
-            expect(reader + " count", counted, rows);
-            expect(reader + " sum", summed, expectedSum);
-            t.add(reader + " count", counting);
-            t.add(reader + " sum", summing);
-            return counting + summing;
-          });
+      readers.put(frame.getKey(), countAndSum(frame.getKey(), frame.getValue(), rows, expectedSum));
     }
     Timings timings = Timings.alternate(mode.warmups(), mode.runs(), readers);
     boolean deltaFromLog =
@@ -552,6 +538,63 @@ public final class Benchmark {
   private static double total(
       List<PhaseObserver.Phase> phases, ToLongFunction<PhaseObserver.Phase> nanos) {
     return phases.stream().mapToLong(nanos).sum() / 1e9;
+  }
+
+  /**
+   * A run of {@code reader}: {@code count(*)}, then {@code sum(value)}, each on a fresh frame, both
+   * checked ({@code reader count} and {@code reader sum} keep the parts).
+   */
+  private static Timings.Run countAndSum(
+      String reader, Supplier<Dataset<Row>> frame, long rows, long expectedSum) {
+    return t -> {
+      long start = System.nanoTime();
+      long counted = frame.get().agg(count(lit(1))).first().getLong(0);
+      double counting = Timings.since(start);
+      start = System.nanoTime();
+      long summed = frame.get().agg(sum("value")).first().getLong(0);
+      double summing = Timings.since(start);
+      expect(reader + " count", counted, rows);
+      expect(reader + " sum", summed, expectedSum);
+      t.add(reader + " count", counting);
+      t.add(reader + " sum", summing);
+      return counting + summing;
+    };
+  }
+
+  /**
+   * 8. A full scan of a table after a DELETE that left deletion vectors in every file (a tenth of
+   * the rows, {@code id % 10 = 3}): delta-ffi and delta-spark drop the deleted rows; raw Parquet of
+   * the same files reads them all (the I/O floor).
+   */
+  private String dvScan() throws Exception {
+    long rows = mode.scanRows();
+    String table = tables.rowsWithDeletionVectors(rows, mode.scanFiles());
+    String[] files = liveFiles(table);
+    long kept = rows - rows / 10;
+    // Per 1,000 ids the deleted values are 3, 13, ..., 993: 100 of them, summing to 49,800.
+    long keptSum = valueSum(0, rows) - rows / 1000 * 49_800;
+    Map<String, Timings.Run> readers = new LinkedHashMap<>();
+    readers.put(
+        FFI, countAndSum(FFI, () -> spark.read().format("delta-ffi").load(table), kept, keptSum));
+    readers.put(
+        DELTA, countAndSum(DELTA, () -> spark.read().format("delta").load(table), kept, keptSum));
+    readers.put(
+        PARQUET, countAndSum(PARQUET, () -> spark.read().parquet(files), rows, valueSum(0, rows)));
+    Timings timings = Timings.alternate(mode.warmups(), mode.runs(), readers);
+    System.out.println(
+        "# dv_scan: "
+            + rows
+            + " rows in "
+            + files.length
+            + " files, "
+            + (rows - kept)
+            + " deleted by deletion vectors in every file; count+sum seconds: "
+            + parts(timings, FFI, "count", "sum")
+            + ", "
+            + parts(timings, DELTA, "count", "sum")
+            + ", "
+            + parts(timings, PARQUET, "count", "sum"));
+    return result("dv_scan", timings);
   }
 
   private String[] liveFiles(String table) {

@@ -181,6 +181,25 @@ final class Tables {
   }
 
   /**
+   * {@code rows} rows (id, value) in {@code files} files, then a DELETE of {@code id % 10 = 3} that
+   * leaves a deletion vector in every file.
+   */
+  String rowsWithDeletionVectors(long rows, int files) {
+    return cached(
+        "rows-" + rows + "-in-" + files + "-tenth-deleted-by-dv",
+        path -> {
+          spark
+              .range(0, rows, 1, files)
+              .select(col("id"), col("id").mod(1000).as("value"))
+              .write()
+              .format("delta")
+              .option("delta.enableDeletionVectors", "true")
+              .save(path.toString());
+          spark.sql("DELETE FROM delta.`" + path + "` WHERE id % 10 = 3");
+        });
+  }
+
+  /**
    * A table with the change data feed enabled: version 0 writes 10,000 rows, then each of {@code
    * commits} commits inserts 1,000 rows, updates a tenth of one key range or deletes another.
    */
