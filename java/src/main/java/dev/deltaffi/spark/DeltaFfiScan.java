@@ -1,9 +1,11 @@
 package dev.deltaffi.spark;
 
 import dev.deltaffi.kernel.ScanFileInfo;
+import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.metric.CustomTaskMetric;
@@ -92,6 +94,13 @@ public final class DeltaFfiScan implements Scan, SupportsReportStatistics {
   /** The kernel phases of the scan planning. */
   public List<String> scanPhaseLog() {
     return batch().planned().plan().phaseLog();
+  }
+
+  /** The data files the scan reads, as Hadoop paths (what {@code Dataset.inputFiles()} lists). */
+  String[] inputFiles() {
+    return batch().planned().plan().files().stream()
+        .map(file -> new Path(URI.create(file.location())).toString())
+        .toArray(String[]::new);
   }
 
   @Override

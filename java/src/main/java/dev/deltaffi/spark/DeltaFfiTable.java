@@ -131,6 +131,7 @@ final class DeltaFfiTable implements SupportsRead, SupportsMetadataColumns {
    */
   static DeltaFfiTable load(
       SparkSession spark, ReadOptions options, Map<String, String> catalogProperties) {
+    InputFiles.install(spark);
     KernelSnapshot snapshot = openSnapshot(spark, options);
     try {
       return new DeltaFfiTable(options, snapshot, catalogProperties);
