@@ -30,10 +30,14 @@ import org.apache.spark.sql.catalyst.plans.logical.ReplaceTableAsSelect;
 import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
 import org.apache.spark.sql.catalyst.plans.logical.TableSpecBase;
 import org.apache.spark.sql.catalyst.rules.Rule;
+import org.apache.spark.sql.catalyst.streaming.StreamingRelationV2;
+import org.apache.spark.sql.catalyst.types.DataTypeUtils;
 import org.apache.spark.sql.connector.catalog.CatalogManager;
+import org.apache.spark.sql.connector.catalog.CatalogV2Util;
 import org.apache.spark.sql.connector.catalog.Identifier;
 import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableCatalog;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 import scala.Option;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
@@ -44,10 +48,10 @@ import scala.runtime.AbstractPartialFunction;
  * DataSource V2 table in every session. Spark's session catalog hands a custom session catalog
  * (delta-spark's {@code DeltaCatalog}) such a table as a V1 table, and Spark's V1 path only reads
  * V1 sources, so the table is resolved here, before Spark's relation resolution (with the hint
- * rules): reads, {@code VERSION AS OF} / {@code TIMESTAMP AS OF}, {@code DESCRIBE TABLE} (schema,
- * partitioning and properties from the Delta log, never from the catalog). Writes and managed
- * tables are refused: delta-ffi is read-only. {@code DROP TABLE} is Spark's: the table is EXTERNAL,
- * so its data stays.
+ * rules): reads, streams, {@code VERSION AS OF} / {@code TIMESTAMP AS OF}, {@code DESCRIBE TABLE}
+ * (schema, partitioning and properties from the Delta log, never from the catalog). Writes and
+ * managed tables are refused: delta-ffi is read-only. {@code DROP TABLE} is Spark's: the table is
+ * EXTERNAL, so its data stays.
  */
 final class CatalogTables extends Rule<LogicalPlan> {
   private final SparkSession session;
@@ -92,9 +96,13 @@ final class CatalogTables extends Rule<LogicalPlan> {
               })
           .orElse(node);
     }
-    if (node instanceof UnresolvedRelation relation && !relation.isStreaming()) {
+    if (node instanceof UnresolvedRelation relation) {
       return find(relation.multipartIdentifier())
-          .<LogicalPlan>map(table -> relation(table, options(table, relation)))
+          .<LogicalPlan>map(
+              table ->
+                  relation.isStreaming()
+                      ? streamingRelation(table, options(table, relation))
+                      : relation(table, options(table, relation)))
           .orElse(node);
     }
     if (node instanceof DescribeRelation describe
@@ -249,8 +257,12 @@ final class CatalogTables extends Rule<LogicalPlan> {
   }
 
   private Table load(CatalogTable table, Map<String, String> options) {
+    return load(table, options, false);
+  }
+
+  private Table load(CatalogTable table, Map<String, String> options, boolean streaming) {
     return DeltaFfiDataSource.load(
-        session, ReadOptions.parse(options, false), catalogProperties(table));
+        session, ReadOptions.parse(options, streaming), catalogProperties(table));
   }
 
   /**
@@ -259,8 +271,32 @@ final class CatalogTables extends Rule<LogicalPlan> {
    * catalog's caller the V1 table (with the empty schema a delta-ffi table is stored with).
    */
   private LogicalPlan relation(CatalogTable table, Map<String, String> options) {
+    return alias(
+        table,
+        SqlRelations.relation(load(table, options), options, Option.empty(), Option.empty()));
+  }
+
+  /**
+   * The relation of a stream of the table ({@code readStream.table}), as Spark's analyzer makes it
+   * for a V2 table, under its qualified name; like {@link #relation}, it names no catalog.
+   */
+  private LogicalPlan streamingRelation(CatalogTable table, Map<String, String> options) {
+    Table loaded = load(table, options, true);
     LogicalPlan relation =
-        SqlRelations.relation(load(table, options), options, Option.empty(), Option.empty());
+        new StreamingRelationV2(
+            Option.empty(),
+            loaded.name(),
+            loaded,
+            new CaseInsensitiveStringMap(options),
+            DataTypeUtils.toAttributes(CatalogV2Util.v2ColumnsToStructType(loaded.columns())),
+            Option.empty(),
+            Option.empty(),
+            Option.empty(),
+            StreamingRelationV2.apply$default$9());
+    return alias(table, relation);
+  }
+
+  private static LogicalPlan alias(CatalogTable table, LogicalPlan relation) {
     List<String> qualifier = List.of(CatalogManager.SESSION_CATALOG_NAME(), table.database());
     return new SubqueryAlias(
         new AliasIdentifier(

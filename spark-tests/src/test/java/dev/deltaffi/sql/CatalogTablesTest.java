@@ -19,6 +19,8 @@ import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Catalog tables created {@code USING delta-ffi LOCATION}, in a session with delta-spark's {@code
  * DeltaCatalog} and in a plain one: reads and time travel answer as delta-spark's table of the same
  * location, DESCRIBE TABLE shows delta-spark's schema, partitioning, location and properties,
- * writes and managed tables are refused, DROP TABLE leaves the data.
+ * streams ({@code readStream.table}) read as delta-spark's, writes and managed tables are refused,
+ * DROP TABLE leaves the data.
  */
 @ExtendWith(NativeHandleLeakCheck.class)
 class CatalogTablesTest {
@@ -125,6 +128,41 @@ class CatalogTablesTest {
     setup.session().sql("DROP TABLE ffi");
     assertTrue(Files.isDirectory(Path.of(table, "_delta_log")));
     assertEquals(30, TestSpark.session().read().format("delta-ffi").load(table).count());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.deltaffi.sql.SqlSessions#both")
+  void streamsAsDeltaSparkStreamsItsTable(SqlSessions setup) throws Exception {
+    create(setup);
+    Map<String, String> options = Map.of("maxFilesPerTrigger", "2");
+    Dataset<Row> expected = streamToEnd(TestSpark.session(), "oracle", options);
+    Dataset<Row> streamed = streamToEnd(setup.session(), "ffi", options);
+    assertSameAnswer(
+        expected,
+        TestSpark.session().createDataFrame(streamed.collectAsList(), streamed.schema()),
+        "readStream.table");
+  }
+
+  /** What {@code readStream.table(name)} reads, run to its end into a memory sink. */
+  private static Dataset<Row> streamToEnd(
+      SparkSession spark, String name, Map<String, String> options) throws Exception {
+    String sink = name + "_stream";
+    StreamingQuery query =
+        spark
+            .readStream()
+            .options(options)
+            .table(name)
+            .writeStream()
+            .format("memory")
+            .queryName(sink)
+            .trigger(Trigger.AvailableNow())
+            .start();
+    try {
+      query.awaitTermination();
+    } finally {
+      query.stop();
+    }
+    return spark.table(sink);
   }
 
   /** The statement on delta-ffi's table answers as on delta-spark's table of the same location. */
