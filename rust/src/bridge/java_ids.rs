@@ -287,7 +287,13 @@ impl StorageIds {
         let string = <&JString>::DESCRIPTOR;
         Ok(StorageIds {
             status: method_id(env, &class, jni_str!("status"), &[string], "[J")?,
-            read: method_id(env, &class, jni_str!("read"), &[string, "J", "J"], "[B")?,
+            read: method_id(
+                env,
+                &class,
+                jni_str!("read"),
+                &[string, "J", "J", "J"],
+                "[B",
+            )?,
             list_directory: method_id(
                 env,
                 &class,
@@ -332,7 +338,7 @@ impl StorageIds {
         JLongArray::cast_local(env, array)
     }
 
-    /// `storage.read(url, offset, length)`.
+    /// `storage.read(url, offset, length, fileLength)`.
     pub fn read<'local>(
         &self,
         env: &mut Env<'local>,
@@ -340,9 +346,15 @@ impl StorageIds {
         url: &JString,
         offset: i64,
         length: i64,
+        file_length: i64,
     ) -> JniResult<JByteArray<'local>> {
-        let args = [url.jvalue(), offset.jvalue(), length.jvalue()];
-        // Safety: `read` is `(String, long, long)byte[]`, called with those.
+        let args = [
+            url.jvalue(),
+            offset.jvalue(),
+            length.jvalue(),
+            file_length.jvalue(),
+        ];
+        // Safety: `read` is `(String, long, long, long)byte[]`, called with those.
         let array = unsafe { self.call_array(env, storage, self.read, &args) }?;
         JByteArray::cast_local(env, array)
     }

@@ -3,6 +3,7 @@
 //! Hadoop FileSystem. Small plans (a snapshot's log listing and protocol/metadata replay) then cost
 //! a few JNI calls instead of a Spark job each, and I/O stays engine-controlled.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -12,8 +13,9 @@ use bytes::Bytes;
 use delta_kernel::cancellation::CancellationToken;
 use delta_kernel::object_store::path::Path;
 use delta_kernel::object_store::{
-    self, CopyOptions, GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload,
-    ObjectMeta, ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult,
+    self, CopyOptions, GetOptions, GetRange, GetResult, GetResultPayload, ListResult,
+    MultipartUpload, ObjectMeta, ObjectStore, PutMultipartOptions, PutOptions, PutPayload,
+    PutResult,
 };
 use delta_kernel::{Engine, KernelError, KernelResult};
 use delta_kernel_default_engine::executor::tokio::TokioMultiThreadExecutor;
@@ -67,6 +69,7 @@ pub fn in_process_engine(
         ids,
         base,
         log_listing: parking_lot::Mutex::new(None),
+        listed: parking_lot::Mutex::new(HashMap::new()),
         cancellation,
         checkpoints,
     });
@@ -88,6 +91,9 @@ struct HadoopStore {
     /// The log listing made to check a `_last_checkpoint` hint, kept for the kernel's listing
     /// that follows the hint's read, so checking the hint costs no request.
     log_listing: parking_lot::Mutex<Option<(Path, Vec<ObjectMeta>)>>,
+    /// The status of each file the latest listing of its directory showed, so that reading a
+    /// listed file asks for no status (a HEAD on an object store) first.
+    listed: parking_lot::Mutex<HashMap<Path, Status>>,
     /// The cancellation of the kernel call this store serves: once set, no request reaches Java.
     cancellation: Arc<Cancellation>,
     /// The checkpoints the kernel call gave up as unreadable: its log listings leave them out.
@@ -198,14 +204,19 @@ impl HadoopStore {
         })
     }
 
-    fn read(&self, url: &str, range: &Range<u64>) -> object_store::Result<Bytes> {
+    /// The bytes of `range` of the file at `url`, which is `file_length` bytes long, or at least
+    /// as long as the range's end when the length is not known: the Java side opens the file
+    /// without asking for its status (a HEAD on an object store) either way.
+    fn read(&self, url: &str, range: &Range<u64>, file_length: u64) -> object_store::Result<Bytes> {
         let start = i64::try_from(range.start).map_err(|_| generic("offset too large"))?;
         let length =
             i64::try_from(range.end - range.start).map_err(|_| generic("range too large"))?;
+        let file_length =
+            i64::try_from(file_length.max(range.end)).map_err(|_| generic("file too large"))?;
         tracing::debug!("read {url} bytes {start}..{}", range.end);
         let bytes = self.with_java(url, |env, io| {
             let url = env.new_string(url)?;
-            let array = self.ids.read(env, io, &url, start, length)?;
+            let array = self.ids.read(env, io, &url, start, length, file_length)?;
             env.convert_byte_array(&array)
         })?;
         Ok(Bytes::from(bytes))
@@ -258,7 +269,7 @@ impl HadoopStore {
             if meta.size < tail {
                 return false;
             }
-            match self.read(&url, &(meta.size - tail..meta.size)) {
+            match self.read(&url, &(meta.size - tail..meta.size), meta.size) {
                 Ok(bytes) => format.is_sound_tail(meta.size, &bytes),
                 Err(error) => {
                     tracing::warn!("cannot read the end of checkpoint file {url}: {error}");
@@ -278,9 +289,10 @@ impl HadoopStore {
                 source: why.into(),
             }
         };
-        let read = self
-            .status(url)
-            .and_then(|status| Ok((status.clone(), self.read(url, &(0..status.size))?)));
+        let read = self.status(url).and_then(|status| {
+            let bytes = self.read(url, &(0..status.size), status.size)?;
+            Ok((status.clone(), bytes))
+        });
         let (status, bytes) = match read {
             Err(error @ object_store::Error::NotFound { .. }) => return Err(error),
             Err(error) => return Err(missing(format!("it cannot be read ({error})"))),
@@ -331,7 +343,7 @@ impl HadoopStore {
             Ok((strings, sizes, times))
         })?;
         tracing::debug!("listed {directory}: {} files", names.len());
-        names
+        let listing = names
             .into_iter()
             .zip(sizes)
             .zip(times)
@@ -344,8 +356,53 @@ impl HadoopStore {
                     version: None,
                 })
             })
-            .collect()
+            .collect::<object_store::Result<Vec<_>>>()?;
+        let mut listed = self.listed.lock();
+        listed.retain(|location, _| !is_directly_in(location, prefix));
+        listed.extend(listing.iter().map(|meta| {
+            let status = Status {
+                size: meta.size,
+                modified_millis: meta.last_modified.timestamp_millis(),
+            };
+            (meta.location.clone(), status)
+        }));
+        Ok(listing)
     }
+
+    /// The status the latest listing showed for `location`; never for `_last_checkpoint`, the
+    /// one log file writers replace in place.
+    fn listed_status(&self, location: &Path) -> Option<Status> {
+        if location.filename() == Some(LAST_CHECKPOINT) {
+            return None;
+        }
+        self.listed.lock().get(location).cloned()
+    }
+}
+
+/// Whether `location` names a file directly in the directory `directory`.
+fn is_directly_in(location: &Path, directory: &Path) -> bool {
+    let parts: Vec<_> = location.parts().collect();
+    parts.len() == directory.parts().count() + 1 && location.prefix_matches(directory)
+}
+
+fn result(meta: ObjectMeta, range: Range<u64>, bytes: Bytes) -> GetResult {
+    GetResult {
+        payload: GetResultPayload::Stream(stream::once(async move { Ok(bytes) }).boxed()),
+        meta,
+        range,
+        attributes: Default::default(),
+        extensions: Default::default(),
+    }
+}
+
+/// Whether the get is conditional (on an ETag, a version or a modification time), which needs
+/// the file's status.
+fn has_preconditions(options: &GetOptions) -> bool {
+    options.if_match.is_some()
+        || options.if_none_match.is_some()
+        || options.if_modified_since.is_some()
+        || options.if_unmodified_since.is_some()
+        || options.version.is_some()
 }
 
 fn generic(message: impl Into<String>) -> object_store::Error {
@@ -394,9 +451,34 @@ impl ObjectStore for HadoopStore {
         let whole_hint = location.filename() == Some(LAST_CHECKPOINT)
             && options.range.is_none()
             && !options.head;
+        let listed = self.listed_status(location);
+        let unconditional = !options.head && !has_preconditions(&options);
+        if let (Some(GetRange::Bounded(range)), None, true) =
+            (&options.range, &listed, unconditional)
+        {
+            // A range of a file no listing showed (a data file's deletion vector, a sidecar, a
+            // Parquet footer the kernel knows the size of): read without asking for the status,
+            // whose only use here would be the result's metadata, which the kernel's readers never
+            // look at for a range; it states what is known, a file at least as long as the range.
+            let bytes = if range.is_empty() {
+                Bytes::new()
+            } else {
+                self.read(&url, range, range.end)?
+            };
+            let meta = ObjectMeta {
+                location: location.clone(),
+                last_modified: chrono::DateTime::UNIX_EPOCH,
+                size: range.end,
+                e_tag: None,
+                version: None,
+            };
+            return Ok(result(meta, range.clone(), bytes));
+        }
         let (status, hint) = if whole_hint {
             let (status, bytes) = self.read_hint(location, &url)?;
             (status, Some(bytes))
+        } else if let Some(status) = listed {
+            (status, None)
         } else {
             (self.status(&url)?, None)
         };
@@ -419,15 +501,9 @@ impl ObjectStore for HadoopStore {
         } else if options.head || range.is_empty() {
             Bytes::new()
         } else {
-            self.read(&url, &range)?
+            self.read(&url, &range, status.size)?
         };
-        Ok(GetResult {
-            payload: GetResultPayload::Stream(stream::once(async move { Ok(bytes) }).boxed()),
-            meta,
-            range,
-            attributes: Default::default(),
-            extensions: Default::default(),
-        })
+        Ok(result(meta, range, bytes))
     }
 
     fn delete_stream(

@@ -12,7 +12,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FutureDataInputStreamBuilder;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.util.functional.FutureIO;
 
 /**
  * The kernel's storage over Hadoop FileSystem, so every scheme Spark can read (file, s3a, abfs,
@@ -45,10 +48,24 @@ public final class HadoopIo implements Storage {
     return new long[] {status.getLen(), status.getModificationTime()};
   }
 
+  /**
+   * Opens the file with its length ({@code openFile}'s standard options), which object stores (S3A,
+   * ABFS) take instead of a HEAD request, and the read policy of the range.
+   */
   @Override
-  public byte[] read(String url, long offset, long length) throws IOException {
+  public byte[] read(String url, long offset, long length, long fileLength) throws IOException {
     requireConfined(url);
-    try (FSDataInputStream in = fileSystem(url).open(path(url))) {
+    boolean whole = offset == 0 && length == fileLength;
+    FutureDataInputStreamBuilder open =
+        fileSystem(url)
+            .openFile(path(url))
+            .optLong(Options.OpenFileOptions.FS_OPTION_OPENFILE_LENGTH, fileLength)
+            .opt(
+                Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY,
+                whole
+                    ? Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_WHOLE_FILE
+                    : Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_RANDOM);
+    try (FSDataInputStream in = FutureIO.awaitFuture(open.build())) {
       byte[] bytes = new byte[Math.toIntExact(length)];
       in.readFully(offset, bytes);
       return bytes;

@@ -14,8 +14,12 @@ public interface Storage {
   /** A file's {size, modification time in ms}. */
   long[] status(String url) throws IOException;
 
-  /** {@code length} bytes of a file from {@code offset}. */
-  byte[] read(String url, long offset, long length) throws IOException;
+  /**
+   * {@code length} bytes of a file from {@code offset}. {@code fileLength}: the file's length, or a
+   * length it has at least (the range's end) when the caller does not know it; the file is opened
+   * with it, so no status is asked for (a HEAD request on an object store).
+   */
+  byte[] read(String url, long offset, long length, long fileLength) throws IOException;
 
   /**
    * The files (not directories) directly in a directory, sorted by name, as {names (String[]),
