@@ -16,19 +16,36 @@ import org.apache.spark.sql.catalyst.analysis.ResolvedTable;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedRelation;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedTable;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedTableOrView;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedTableValuedFunction;
 import org.apache.spark.sql.catalyst.catalog.CatalogTable;
 import org.apache.spark.sql.catalyst.catalog.CatalogTableType;
 import org.apache.spark.sql.catalyst.catalog.CatalogUtils;
 import org.apache.spark.sql.catalyst.catalog.SessionCatalog;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.Literal;
+import org.apache.spark.sql.catalyst.parser.ParseException;
 import org.apache.spark.sql.catalyst.plans.logical.AlterTableCommand;
+import org.apache.spark.sql.catalyst.plans.logical.AnalyzeColumn;
+import org.apache.spark.sql.catalyst.plans.logical.AnalyzeTable;
 import org.apache.spark.sql.catalyst.plans.logical.CreateTable;
 import org.apache.spark.sql.catalyst.plans.logical.CreateTableAsSelect;
+import org.apache.spark.sql.catalyst.plans.logical.DeleteFromTable;
+import org.apache.spark.sql.catalyst.plans.logical.DescribeColumn;
 import org.apache.spark.sql.catalyst.plans.logical.DescribeRelation;
 import org.apache.spark.sql.catalyst.plans.logical.InsertIntoStatement;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.MergeIntoTable;
+import org.apache.spark.sql.catalyst.plans.logical.RefreshTable;
 import org.apache.spark.sql.catalyst.plans.logical.ReplaceTableAsSelect;
+import org.apache.spark.sql.catalyst.plans.logical.ShowColumns;
+import org.apache.spark.sql.catalyst.plans.logical.ShowCreateTable;
+import org.apache.spark.sql.catalyst.plans.logical.ShowPartitions;
+import org.apache.spark.sql.catalyst.plans.logical.ShowTableProperties;
 import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
 import org.apache.spark.sql.catalyst.plans.logical.TableSpecBase;
+import org.apache.spark.sql.catalyst.plans.logical.TruncatePartition;
+import org.apache.spark.sql.catalyst.plans.logical.TruncateTable;
+import org.apache.spark.sql.catalyst.plans.logical.UpdateTable;
 import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.catalyst.streaming.StreamingRelationV2;
 import org.apache.spark.sql.catalyst.types.DataTypeUtils;
@@ -37,10 +54,15 @@ import org.apache.spark.sql.connector.catalog.CatalogV2Util;
 import org.apache.spark.sql.connector.catalog.Identifier;
 import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableCatalog;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+import org.apache.spark.unsafe.types.UTF8String;
 import scala.Option;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.AbstractFunction1;
 import scala.runtime.AbstractPartialFunction;
 
 /**
@@ -68,9 +90,9 @@ final class CatalogTables extends Rule<LogicalPlan> {
           public boolean isDefinedAt(LogicalPlan node) {
             return node instanceof UnresolvedRelation
                 || node instanceof RelationTimeTravel
-                || node instanceof DescribeRelation
-                || node instanceof InsertIntoStatement
-                || node instanceof AlterTableCommand
+                || node instanceof UnresolvedTableValuedFunction
+                || METADATA_COMMANDS.stream().anyMatch(command -> command.isInstance(node))
+                || writeTarget(node) != null
                 || node instanceof CreateTable
                 || node instanceof CreateTableAsSelect
                 || node instanceof ReplaceTableAsSelect;
@@ -105,37 +127,26 @@ final class CatalogTables extends Rule<LogicalPlan> {
                       : relation(table, options(table, relation)))
           .orElse(node);
     }
-    if (node instanceof DescribeRelation describe
-        && describe.relation() instanceof UnresolvedTableOrView unresolved) {
-      return find(unresolved.multipartIdentifier())
-          .<LogicalPlan>map(
-              table -> {
-                Table described = load(table, options(table, null));
-                if (described instanceof DeltaFfiTable deltaFfiTable) {
-                  deltaFfiTable.releaseSnapshot(); // described, never scanned
-                }
-                ResolvedTable resolved =
-                    ResolvedTable.create(sessionCatalog(), identifier(table), described);
-                return describe.withNewChildren(
-                    CollectionConverters.asScala(List.<LogicalPlan>of(resolved)).toSeq());
-              })
-          .orElse(node);
+    if (node instanceof UnresolvedTableValuedFunction function
+        && function.name().size() == 1
+        && function.name().head().equalsIgnoreCase(TABLE_CHANGES)) {
+      return changesTable(function).orElse(node);
     }
-    if (node instanceof InsertIntoStatement insert
-        && insert.table() instanceof UnresolvedRelation target) {
-      find(target.multipartIdentifier())
-          .ifPresent(
-              table -> {
-                throw DeltaFfiErrors.<RuntimeException>undeclared(
-                    DeltaFfiErrors.readOnly(table.identifier().unquotedString()));
-              });
-      return node;
+    if (METADATA_COMMANDS.stream().anyMatch(command -> command.isInstance(node))) {
+      return node.mapChildren(
+          new AbstractFunction1<LogicalPlan, LogicalPlan>() {
+            @Override
+            public LogicalPlan apply(LogicalPlan child) {
+              return resolvedTable(child).orElse(child);
+            }
+          });
     }
-    if (node instanceof AlterTableCommand alter
-        && alter.table() instanceof UnresolvedTable target) {
-      // Spark's session catalog would store the change; the Delta log, which delta-ffi reads,
-      // would never see it.
-      find(target.multipartIdentifier())
+    LogicalPlan target = writeTarget(node);
+    if (target != null) {
+      // Spark's session catalog would store a change to the table; the Delta log, which
+      // delta-ffi reads, would never see it.
+      nameParts(target)
+          .flatMap(this::find)
           .ifPresent(
               table -> {
                 throw DeltaFfiErrors.<RuntimeException>undeclared(
@@ -164,6 +175,136 @@ final class CatalogTables extends Rule<LogicalPlan> {
     }
     return node;
   }
+
+  /**
+   * Commands that read a table's metadata (or refuse V2 tables): the delta-ffi table they name is
+   * resolved as Spark resolves a V2 table, so they show the Delta log's schema and properties (a
+   * custom session catalog would hand them the empty V1 entry).
+   */
+  private static final List<Class<? extends LogicalPlan>> METADATA_COMMANDS =
+      List.of(
+          DescribeRelation.class,
+          DescribeColumn.class,
+          ShowTableProperties.class,
+          ShowColumns.class,
+          ShowCreateTable.class,
+          ShowPartitions.class,
+          RefreshTable.class,
+          AnalyzeTable.class,
+          AnalyzeColumn.class);
+
+  /** The table a command {@code node} would change, unresolved; null for any other node. */
+  private static LogicalPlan writeTarget(LogicalPlan node) {
+    if (node instanceof InsertIntoStatement insert) {
+      return insert.table();
+    } else if (node instanceof DeleteFromTable delete) {
+      return delete.table();
+    } else if (node instanceof UpdateTable update) {
+      return update.table();
+    } else if (node instanceof MergeIntoTable merge) {
+      return merge.targetTable();
+    } else if (node instanceof TruncateTable truncate) {
+      return truncate.table();
+    } else if (node instanceof TruncatePartition truncate) {
+      return truncate.table();
+    } else if (node instanceof AlterTableCommand alter) {
+      return alter.table();
+    }
+    return null;
+  }
+
+  /** The name an unresolved table names. */
+  private static Optional<Seq<String>> nameParts(LogicalPlan plan) {
+    if (plan instanceof UnresolvedRelation relation) {
+      return Optional.of(relation.multipartIdentifier());
+    } else if (plan instanceof UnresolvedTableOrView table) {
+      return Optional.of(table.multipartIdentifier());
+    } else if (plan instanceof UnresolvedTable table) {
+      return Optional.of(table.multipartIdentifier());
+    }
+    return Optional.empty();
+  }
+
+  /** {@code plan} resolved to the delta-ffi table it names, which nothing will scan. */
+  private Optional<LogicalPlan> resolvedTable(LogicalPlan plan) {
+    return nameParts(plan)
+        .flatMap(this::find)
+        .map(
+            table -> {
+              Table loaded = load(table, options(table, null));
+              if (loaded instanceof DeltaFfiTable deltaFfiTable) {
+                deltaFfiTable.releaseSnapshot(); // described, never scanned
+              }
+              return ResolvedTable.create(sessionCatalog(), identifier(table), loaded);
+            });
+  }
+
+  /**
+   * delta-spark's {@code table_changes(table, start [, end])} on a delta-ffi table: its change data
+   * feed, with each bound a version (an integer) or a timestamp (a string in the session time
+   * zone). Empty for any other table, which delta-spark's function (when its extension is set)
+   * reads.
+   */
+  private Optional<LogicalPlan> changesTable(UnresolvedTableValuedFunction function) {
+    List<Expression> arguments = CollectionConverters.asJava(function.functionArgs());
+    if (arguments.isEmpty()
+        || !(arguments.get(0) instanceof Literal name)
+        || !(name.value() instanceof UTF8String tableName)) {
+      return Optional.empty();
+    }
+    Optional<CatalogTable> found;
+    try {
+      found =
+          find(session.sessionState().sqlParser().parseMultipartIdentifier(tableName.toString()));
+    } catch (ParseException e) {
+      return Optional.empty(); // no table name: Spark's (or delta-spark's) error
+    }
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    CatalogTable table = found.get();
+    if (arguments.size() < 2 || arguments.size() > 3) {
+      throw new ReadOptions.InvalidOptionException(
+          TABLE_CHANGES
+              + " takes a table name, a starting version or timestamp, and optionally an ending"
+              + " one; got "
+              + arguments.size()
+              + " arguments for "
+              + table.identifier().unquotedString());
+    }
+    Map<String, String> options = options(table, null);
+    options.put(DeltaOptions.READ_CHANGE_FEED.key, "true");
+    bound(table, arguments.get(1), DeltaOptions.STARTING_VERSION, DeltaOptions.STARTING_TIMESTAMP)
+        .forEach(options::put);
+    if (arguments.size() == 3) {
+      bound(table, arguments.get(2), DeltaOptions.ENDING_VERSION, DeltaOptions.ENDING_TIMESTAMP)
+          .forEach(options::put);
+    }
+    return Optional.of(relation(table, options));
+  }
+
+  /**
+   * A bound of {@code table_changes}: a version option for an integer, a timestamp for a string.
+   */
+  private static Map<String, String> bound(
+      CatalogTable table, Expression argument, DeltaOptions version, DeltaOptions timestamp) {
+    if (argument instanceof Literal literal && literal.value() != null) {
+      if (literal.dataType() instanceof IntegerType || literal.dataType() instanceof LongType) {
+        return Map.of(version.key, literal.value().toString());
+      }
+      if (literal.dataType() instanceof StringType) {
+        return Map.of(timestamp.key, literal.value().toString());
+      }
+    }
+    throw new ReadOptions.InvalidOptionException(
+        TABLE_CHANGES
+            + " of "
+            + table.identifier().unquotedString()
+            + " takes a version (an integer) or a timestamp (a string) as a bound, not "
+            + argument);
+  }
+
+  private static final String TABLE_CHANGES = "table_changes";
 
   private static boolean isDeltaFfi(TableSpecBase spec) {
     return spec.provider().isDefined()

@@ -6,6 +6,7 @@ import java.util.Objects;
 import org.apache.spark.sql.ExperimentalMethods;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.plans.logical.Command;
 import org.apache.spark.sql.catalyst.plans.logical.Filter;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.Project;
@@ -137,7 +138,8 @@ final class InputFiles {
   private static final class WrapScans extends Rule<LogicalPlan> {
     @Override
     public LogicalPlan apply(LogicalPlan plan) {
-      if (plan instanceof Files) {
+      // A command's plan answers no inputFiles(), and its relations are Spark's to check.
+      if (plan instanceof Files || plan instanceof Command) {
         return plan;
       }
       if (scanOf(plan) != null) {

@@ -31,9 +31,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Catalog tables created {@code USING delta-ffi LOCATION}, in a session with delta-spark's {@code
  * DeltaCatalog} and in a plain one: reads and time travel answer as delta-spark's table of the same
- * location, DESCRIBE TABLE shows delta-spark's schema, partitioning, location and properties,
- * streams ({@code readStream.table}) read as delta-spark's, writes and managed tables are refused,
- * DROP TABLE leaves the data.
+ * location, DESCRIBE TABLE shows delta-spark's schema, partitioning, location and properties, SHOW
+ * COLUMNS / TBLPROPERTIES and {@code table_changes} answer as delta-spark's, streams ({@code
+ * readStream.table}) read as delta-spark's, writes and managed tables are refused, DROP TABLE
+ * leaves the data.
  */
 @ExtendWith(NativeHandleLeakCheck.class)
 class CatalogTablesTest {
@@ -41,10 +42,17 @@ class CatalogTablesTest {
   @TempDir static Path dir;
   private static String table;
 
+  /** A table with the change data feed enabled: see TestTables#writeChangeHistory. */
+  private static String changes;
+
   @BeforeAll
-  static void writeTable() {
+  static void writeTables() {
     table = TestTables.writeSmall(dir.resolve("three-commits"), 3);
     TestSpark.session().sql("CREATE TABLE oracle USING delta LOCATION '" + table + "'");
+    changes = dir.resolve("changes").toString();
+    TestTables.writeChangeHistory(
+        changes, "'delta.enableChangeDataFeed' = 'true'", "PARTITIONED BY (p)");
+    TestSpark.session().sql("CREATE TABLE oracle_changes USING delta LOCATION '" + changes + "'");
   }
 
   @AfterEach
@@ -98,11 +106,66 @@ class CatalogTablesTest {
 
   @ParameterizedTest
   @MethodSource("dev.deltaffi.sql.SqlSessions#both")
+  void showsColumnsAndPropertiesAsDeltaSpark(SqlSessions setup) {
+    create(setup);
+    assertSame(setup, from -> "SHOW COLUMNS IN " + from);
+    assertSame(setup, from -> "DESCRIBE " + from + " part");
+    assertSame(setup, from -> "SHOW TBLPROPERTIES " + from + " ('delta.checkpointInterval')");
+    String deltaProperties = "key LIKE 'delta.%'";
+    assertSameAnswer(
+        TestSpark.session().sql("SHOW TBLPROPERTIES oracle").where(deltaProperties),
+        setup.sql("SHOW TBLPROPERTIES ffi").where(deltaProperties),
+        "SHOW TBLPROPERTIES");
+    setup.session().sql("REFRESH TABLE ffi");
+    assertCondition(
+        "NOT_SUPPORTED_COMMAND_FOR_V2_TABLE",
+        () -> setup.session().sql("ANALYZE TABLE ffi COMPUTE STATISTICS"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.deltaffi.sql.SqlSessions#both")
+  void tableChangesAnswersAsDeltaSpark(SqlSessions setup) {
+    setup.session().sql("CREATE TABLE ffi USING `delta-ffi` LOCATION '" + changes + "'");
+    assertSame(setup, "oracle_changes", from -> "SELECT * FROM table_changes('" + from + "', 1)");
+    assertSame(
+        setup,
+        "oracle_changes",
+        from -> "SELECT * FROM table_changes('default." + from + "', 2, 3)");
+    Timestamp third =
+        TestSpark.session()
+            .sql("DESCRIBE HISTORY oracle_changes")
+            .where("version = 2")
+            .first()
+            .getTimestamp(1);
+    assertSame(
+        setup,
+        "oracle_changes",
+        from ->
+            "SELECT id, v, _change_type, _commit_version FROM table_changes('"
+                + from
+                + "', '"
+                + third
+                + "') WHERE p = 1");
+    assertCondition(
+        "DELTA_FFI_INVALID_OPTION",
+        () -> setup.session().sql("SELECT * FROM table_changes('ffi', 1.5)").collect());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.deltaffi.sql.SqlSessions#both")
   void refusesWritesAndTablesWithoutADeltaLog(SqlSessions setup) {
     create(setup);
     SparkSession spark = setup.session();
     assertCondition(
         "DELTA_FFI_READ_ONLY", () -> spark.sql("INSERT INTO ffi SELECT * FROM ffi").collect());
+    for (String write :
+        List.of(
+            "DELETE FROM ffi WHERE id = 1",
+            "UPDATE ffi SET id = 1",
+            "MERGE INTO ffi USING ffi s ON ffi.id = s.id WHEN MATCHED THEN DELETE",
+            "TRUNCATE TABLE ffi")) {
+      assertCondition("DELTA_FFI_READ_ONLY", () -> spark.sql(write).collect());
+    }
     assertCondition(
         "DELTA_FFI_READ_ONLY",
         () -> spark.sql("ALTER TABLE ffi SET TBLPROPERTIES ('delta.appendOnly' = 'true')"));
@@ -167,8 +230,14 @@ class CatalogTablesTest {
 
   /** The statement on delta-ffi's table answers as on delta-spark's table of the same location. */
   private static void assertSame(SqlSessions setup, Function<String, String> statement) {
+    assertSame(setup, "oracle", statement);
+  }
+
+  /** As above, on delta-spark's table {@code oracle}. */
+  private static void assertSame(
+      SqlSessions setup, String oracle, Function<String, String> statement) {
     String ffi = statement.apply("ffi");
-    assertSameAnswer(TestSpark.session().sql(statement.apply("oracle")), setup.sql(ffi), ffi);
+    assertSameAnswer(TestSpark.session().sql(statement.apply(oracle)), setup.sql(ffi), ffi);
   }
 
   /** DESCRIBE TABLE EXTENDED as field name to value (first value of a repeated name). */
