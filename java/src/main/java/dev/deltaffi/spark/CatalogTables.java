@@ -14,8 +14,6 @@ import org.apache.spark.sql.catalyst.analysis.AnalysisContext;
 import org.apache.spark.sql.catalyst.analysis.RelationTimeTravel;
 import org.apache.spark.sql.catalyst.analysis.ResolvedTable;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedRelation;
-import org.apache.spark.sql.catalyst.analysis.UnresolvedTable;
-import org.apache.spark.sql.catalyst.analysis.UnresolvedTableOrView;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedTableValuedFunction;
 import org.apache.spark.sql.catalyst.catalog.CatalogTable;
 import org.apache.spark.sql.catalyst.catalog.CatalogTableType;
@@ -24,17 +22,13 @@ import org.apache.spark.sql.catalyst.catalog.SessionCatalog;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.Literal;
 import org.apache.spark.sql.catalyst.parser.ParseException;
-import org.apache.spark.sql.catalyst.plans.logical.AlterTableCommand;
 import org.apache.spark.sql.catalyst.plans.logical.AnalyzeColumn;
 import org.apache.spark.sql.catalyst.plans.logical.AnalyzeTable;
 import org.apache.spark.sql.catalyst.plans.logical.CreateTable;
 import org.apache.spark.sql.catalyst.plans.logical.CreateTableAsSelect;
-import org.apache.spark.sql.catalyst.plans.logical.DeleteFromTable;
 import org.apache.spark.sql.catalyst.plans.logical.DescribeColumn;
 import org.apache.spark.sql.catalyst.plans.logical.DescribeRelation;
-import org.apache.spark.sql.catalyst.plans.logical.InsertIntoStatement;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.catalyst.plans.logical.MergeIntoTable;
 import org.apache.spark.sql.catalyst.plans.logical.RefreshTable;
 import org.apache.spark.sql.catalyst.plans.logical.ReplaceTableAsSelect;
 import org.apache.spark.sql.catalyst.plans.logical.ShowColumns;
@@ -43,9 +37,6 @@ import org.apache.spark.sql.catalyst.plans.logical.ShowPartitions;
 import org.apache.spark.sql.catalyst.plans.logical.ShowTableProperties;
 import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
 import org.apache.spark.sql.catalyst.plans.logical.TableSpecBase;
-import org.apache.spark.sql.catalyst.plans.logical.TruncatePartition;
-import org.apache.spark.sql.catalyst.plans.logical.TruncateTable;
-import org.apache.spark.sql.catalyst.plans.logical.UpdateTable;
 import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.catalyst.streaming.StreamingRelationV2;
 import org.apache.spark.sql.catalyst.types.DataTypeUtils;
@@ -92,7 +83,7 @@ final class CatalogTables extends Rule<LogicalPlan> {
                 || node instanceof RelationTimeTravel
                 || node instanceof UnresolvedTableValuedFunction
                 || METADATA_COMMANDS.stream().anyMatch(command -> command.isInstance(node))
-                || writeTarget(node) != null
+                || SqlRelations.writeTarget(node) != null
                 || node instanceof CreateTable
                 || node instanceof CreateTableAsSelect
                 || node instanceof ReplaceTableAsSelect;
@@ -141,11 +132,11 @@ final class CatalogTables extends Rule<LogicalPlan> {
             }
           });
     }
-    LogicalPlan target = writeTarget(node);
+    LogicalPlan target = SqlRelations.writeTarget(node);
     if (target != null) {
       // Spark's session catalog would store a change to the table; the Delta log, which
       // delta-ffi reads, would never see it.
-      nameParts(target)
+      SqlRelations.nameParts(target)
           .flatMap(this::find)
           .ifPresent(
               table -> {
@@ -193,41 +184,9 @@ final class CatalogTables extends Rule<LogicalPlan> {
           AnalyzeTable.class,
           AnalyzeColumn.class);
 
-  /** The table a command {@code node} would change, unresolved; null for any other node. */
-  private static LogicalPlan writeTarget(LogicalPlan node) {
-    if (node instanceof InsertIntoStatement insert) {
-      return insert.table();
-    } else if (node instanceof DeleteFromTable delete) {
-      return delete.table();
-    } else if (node instanceof UpdateTable update) {
-      return update.table();
-    } else if (node instanceof MergeIntoTable merge) {
-      return merge.targetTable();
-    } else if (node instanceof TruncateTable truncate) {
-      return truncate.table();
-    } else if (node instanceof TruncatePartition truncate) {
-      return truncate.table();
-    } else if (node instanceof AlterTableCommand alter) {
-      return alter.table();
-    }
-    return null;
-  }
-
-  /** The name an unresolved table names. */
-  private static Optional<Seq<String>> nameParts(LogicalPlan plan) {
-    if (plan instanceof UnresolvedRelation relation) {
-      return Optional.of(relation.multipartIdentifier());
-    } else if (plan instanceof UnresolvedTableOrView table) {
-      return Optional.of(table.multipartIdentifier());
-    } else if (plan instanceof UnresolvedTable table) {
-      return Optional.of(table.multipartIdentifier());
-    }
-    return Optional.empty();
-  }
-
   /** {@code plan} resolved to the delta-ffi table it names, which nothing will scan. */
   private Optional<LogicalPlan> resolvedTable(LogicalPlan plan) {
-    return nameParts(plan)
+    return SqlRelations.nameParts(plan)
         .flatMap(this::find)
         .map(
             table -> {

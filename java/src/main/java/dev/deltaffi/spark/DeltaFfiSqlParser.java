@@ -104,6 +104,11 @@ final class DeltaFfiSqlParser implements ParserInterface {
   }
 
   private LogicalPlan pathsResolved(LogicalPlan plan) {
+    LogicalPlan target = SqlRelations.writeTarget(plan);
+    String written = target == null ? null : namedPath(target);
+    if (written != null) {
+      throw DeltaFfiErrors.<RuntimeException>undeclared(DeltaFfiErrors.readOnly(written));
+    }
     return plan.transformDownWithSubqueries(
         new AbstractPartialFunction<LogicalPlan, LogicalPlan>() {
           @Override
@@ -130,13 +135,19 @@ final class DeltaFfiSqlParser implements ParserInterface {
 
   /** The table path of a {@code `delta-ffi`.`path`} relation, else null. */
   private static String path(LogicalPlan node) {
-    if (node instanceof UnresolvedRelation relation) {
-      Seq<String> name = relation.multipartIdentifier();
-      if (name.size() == 2
-          && name.head().toLowerCase(Locale.ROOT).equals(DeltaFfiDataSource.SHORT_NAME)) {
-        return name.last();
-      }
-    }
-    return null;
+    return node instanceof UnresolvedRelation ? namedPath(node) : null;
+  }
+
+  /**
+   * The table path a {@code `delta-ffi`.`path`} name (of a relation or a table) names, else null.
+   */
+  private static String namedPath(LogicalPlan node) {
+    return SqlRelations.nameParts(node)
+        .filter(
+            name ->
+                name.size() == 2
+                    && name.head().toLowerCase(Locale.ROOT).equals(DeltaFfiDataSource.SHORT_NAME))
+        .map(Seq::last)
+        .orElse(null);
   }
 }

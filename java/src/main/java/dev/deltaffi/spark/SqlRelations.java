@@ -3,12 +3,24 @@ package dev.deltaffi.spark;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.analysis.RelationTimeTravel;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedRelation;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedTable;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedTableOrView;
 import org.apache.spark.sql.catalyst.expressions.Cast;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.TimeZoneAwareExpression;
+import org.apache.spark.sql.catalyst.plans.logical.AlterTableCommand;
+import org.apache.spark.sql.catalyst.plans.logical.DeleteFromTable;
+import org.apache.spark.sql.catalyst.plans.logical.InsertIntoStatement;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.MergeIntoTable;
+import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
+import org.apache.spark.sql.catalyst.plans.logical.TruncatePartition;
+import org.apache.spark.sql.catalyst.plans.logical.TruncateTable;
+import org.apache.spark.sql.catalyst.plans.logical.UpdateTable;
 import org.apache.spark.sql.connector.catalog.CatalogPlugin;
 import org.apache.spark.sql.connector.catalog.Identifier;
 import org.apache.spark.sql.connector.catalog.Table;
@@ -16,6 +28,7 @@ import org.apache.spark.sql.execution.datasources.v2.DataSourceV2Relation;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 import scala.Option;
+import scala.collection.immutable.Seq;
 import scala.runtime.AbstractPartialFunction;
 
 /**
@@ -82,5 +95,39 @@ final class SqlRelations {
     return Instant.ofEpochSecond(
             Math.floorDiv(value, 1_000_000L), Math.floorMod(value, 1_000_000L) * 1_000L)
         .toString();
+  }
+
+  /** The table a command {@code node} would change, unresolved; null for any other node. */
+  static LogicalPlan writeTarget(LogicalPlan node) {
+    if (node instanceof InsertIntoStatement insert) {
+      return insert.table();
+    } else if (node instanceof DeleteFromTable delete) {
+      return delete.table();
+    } else if (node instanceof UpdateTable update) {
+      return update.table();
+    } else if (node instanceof MergeIntoTable merge) {
+      return merge.targetTable();
+    } else if (node instanceof TruncateTable truncate) {
+      return truncate.table();
+    } else if (node instanceof TruncatePartition truncate) {
+      return truncate.table();
+    } else if (node instanceof AlterTableCommand alter) {
+      return alter.table();
+    }
+    return null;
+  }
+
+  /** The name an unresolved table names. */
+  static Optional<Seq<String>> nameParts(LogicalPlan plan) {
+    if (plan instanceof SubqueryAlias alias) {
+      return nameParts(alias.child()); // MERGE INTO t AS target, UPDATE t AS u
+    } else if (plan instanceof UnresolvedRelation relation) {
+      return Optional.of(relation.multipartIdentifier());
+    } else if (plan instanceof UnresolvedTableOrView table) {
+      return Optional.of(table.multipartIdentifier());
+    } else if (plan instanceof UnresolvedTable table) {
+      return Optional.of(table.multipartIdentifier());
+    }
+    return Optional.empty();
   }
 }

@@ -162,7 +162,8 @@ class CatalogTablesTest {
         List.of(
             "DELETE FROM ffi WHERE id = 1",
             "UPDATE ffi SET id = 1",
-            "MERGE INTO ffi USING ffi s ON ffi.id = s.id WHEN MATCHED THEN DELETE",
+            "MERGE INTO ffi t USING ffi s ON t.id = s.id WHEN MATCHED THEN DELETE",
+            "UPDATE ffi AS u SET id = 1",
             "TRUNCATE TABLE ffi")) {
       assertCondition("DELTA_FFI_READ_ONLY", () -> spark.sql(write).collect());
     }

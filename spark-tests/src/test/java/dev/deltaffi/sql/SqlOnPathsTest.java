@@ -11,6 +11,7 @@ import dev.deltaffi.testing.TestSpark;
 import dev.deltaffi.testing.TestTables;
 import java.nio.file.Path;
 import java.sql.Timestamp;
+import java.util.List;
 import java.util.function.Function;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
@@ -101,6 +102,26 @@ class SqlOnPathsTest {
                         + table
                         + "` TIMESTAMP AS OF current_date() - 1"));
     assertEquals("DELTA_FFI_INVALID_OPTION", notConstant.getCondition());
+  }
+
+  @Test
+  void writesToAPathAreRefusedAsReadOnly() {
+    String path = "`delta-ffi`.`" + table + "`";
+    for (String write :
+        List.of(
+            "INSERT INTO " + path + " SELECT * FROM " + path,
+            "DELETE FROM " + path + " WHERE id = 1",
+            "UPDATE " + path + " SET id = 1",
+            "MERGE INTO "
+                + path
+                + " t USING "
+                + path
+                + " s ON t.id = s.id WHEN MATCHED THEN DELETE",
+            "TRUNCATE TABLE " + path)) {
+      AnalysisException e =
+          assertThrows(AnalysisException.class, () -> TestSpark.session().sql(write).collect());
+      assertEquals("DELTA_FFI_READ_ONLY", e.getCondition(), write);
+    }
   }
 
   /** The statement on delta-ffi's relation answers as on delta-spark's. */
