@@ -6,7 +6,9 @@ package dev.deltaffi.bench;
  *
  * @param checkpoints cold snapshot: checkpoints in the log, one every {@code checkpointInterval}
  *     commits, then {@code tailCommits} commits after the last one
- * @param planningFiles scan planning: live files, all in one checkpoint
+ * @param planningFiles scan planning: live files, in a multi-part checkpoint and {@code
+ *     planningTailCommits} commits after it
+ * @param planningTailCommits scan planning: commits after the checkpoint, one file each
  * @param scanRows full scan: rows, in {@code scanFiles} files
  * @param selectiveRows selective query: rows, in {@code selectiveFiles} files of disjoint key
  *     ranges
@@ -22,6 +24,7 @@ record Mode(
     int checkpointInterval,
     int tailCommits,
     int planningFiles,
+    int planningTailCommits,
     long scanRows,
     int scanFiles,
     long selectiveRows,
@@ -32,12 +35,41 @@ record Mode(
 
   static Mode named(String name) {
     return switch (name) {
-      case "smoke" -> new Mode(name, 0, 2, 1, 10, 5, 200, 100_000, 10, 50_000, 100, 20, 10, 10);
+      case "smoke" -> new Mode(name, 0, 2, 1, 10, 5, 200, 5, 100_000, 10, 50_000, 100, 20, 10, 10);
       case "quick" ->
-          new Mode(name, 1, 5, 3, 100, 50, 20_000, 10_000_000, 100, 1_000_000, 1000, 100, 50, 100);
+          new Mode(
+              name,
+              1,
+              5,
+              3,
+              100,
+              50,
+              100_000,
+              1_000,
+              10_000_000,
+              100,
+              1_000_000,
+              1000,
+              100,
+              50,
+              100);
       case "full" ->
           new Mode(
-              name, 2, 7, 10, 100, 50, 100_000, 10_000_000, 100, 10_000_000, 1000, 200, 300, 100);
+              name,
+              2,
+              7,
+              10,
+              100,
+              50,
+              1_000_000,
+              10_000,
+              10_000_000,
+              100,
+              10_000_000,
+              1000,
+              200,
+              300,
+              100);
       default -> throw new IllegalArgumentException("unknown mode " + name + " (smoke|quick|full)");
     };
   }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.DeltaLog;
@@ -26,6 +27,15 @@ import scala.jdk.javaapi.CollectionConverters;
 final class Tables {
   private static final String WRITE_CHECKSUMS = "spark.databricks.delta.writeChecksumFile.enabled";
   private static final String SNAPSHOT_PARTITIONS = "spark.databricks.delta.snapshotPartitions";
+
+  /** Actions per part of a multi-part checkpoint (delta-spark's setting). */
+  private static final String CHECKPOINT_PART_SIZE = "spark.databricks.delta.checkpoint.partSize";
+
+  /** Live files per part of the planning table's multi-part checkpoint. */
+  private static final int CHECKPOINT_PART_FILES = 25_000;
+
+  /** Files per commit while the planning table is written (bounds the writer's memory). */
+  private static final int COMMIT_FILES = 50_000;
 
   private final SparkSession spark;
   private final Path dir;
@@ -45,17 +55,15 @@ final class Tables {
   String commitLog(int lastVersion, int checkpointInterval) {
     return cached(
         "log-" + lastVersion + "-every-" + checkpointInterval + "-no-crc",
-        path -> {
-          spark.conf().set(WRITE_CHECKSUMS, "false");
-          try {
-            Copier copier = new Copier(path, checkpointInterval);
-            for (int version = 1; version <= lastVersion; version++) {
-              copier.commit(List.of(copier.copy("commit-" + version + ".parquet")));
-            }
-          } finally {
-            spark.conf().unset(WRITE_CHECKSUMS);
-          }
-        });
+        path ->
+            withoutChecksums(
+                () -> {
+                  Copier copier = new Copier(path, checkpointInterval);
+                  for (int version = 1; version <= lastVersion; version++) {
+                    copier.commit(List.of(copier.copy("commit-" + version + ".parquet")));
+                  }
+                  return copier;
+                }));
   }
 
   /**
@@ -66,13 +74,24 @@ final class Tables {
   Growing growingLog(int lastVersion, int checkpointInterval) {
     Path path = dir.resolve("growing-log");
     delete(path);
+    return withoutChecksums(
+        () -> {
+          Copier copier = new Copier(path, checkpointInterval);
+          for (int version = 1; version <= lastVersion; version++) {
+            copier.commit(List.of(copier.copy("commit-" + version + ".parquet")));
+          }
+          return new Growing(path.toUri().toString(), copier);
+        });
+  }
+
+  /**
+   * Runs {@code write} with delta-spark's {@code .crc} files off: with them both readers would only
+   * read the last one, and each commit would reconstruct the table's state to write it.
+   */
+  private <T> T withoutChecksums(Supplier<T> write) {
     spark.conf().set(WRITE_CHECKSUMS, "false");
     try {
-      Copier copier = new Copier(path, checkpointInterval);
-      for (int version = 1; version <= lastVersion; version++) {
-        copier.commit(List.of(copier.copy("commit-" + version + ".parquet")));
-      }
-      return new Growing(path.toUri().toString(), copier);
+      return write.get();
     } finally {
       spark.conf().unset(WRITE_CHECKSUMS);
     }
@@ -95,30 +114,49 @@ final class Tables {
 
     /** Adds {@code commits} commits, each adding one file. */
     void commit(int commits) {
-      spark.conf().set(WRITE_CHECKSUMS, "false");
-      try {
-        for (int i = 0; i < commits; i++) {
-          copier.commit(List.of(copier.copy("grown-" + ++added + ".parquet")));
-        }
-      } finally {
-        spark.conf().unset(WRITE_CHECKSUMS);
-      }
+      withoutChecksums(
+          () -> {
+            for (int i = 0; i < commits; i++) {
+              copier.commit(List.of(copier.copy("grown-" + ++added + ".parquet")));
+            }
+            return copier;
+          });
     }
   }
 
-  /** {@code files} live files, all in one checkpoint. */
-  String manyFiles(int files) {
+  /**
+   * {@code files} live files: all but {@code tailCommits} of them in a checkpoint (multi-part, a
+   * part per 25,000 files), then {@code tailCommits} commits adding one file each. The files are
+   * never written: planning reads none.
+   */
+  String manyFiles(int files, int tailCommits) {
+    int parts = Math.max(1, files / CHECKPOINT_PART_FILES);
     return cached(
-        "files-" + files,
-        path -> {
-          Copier copier = new Copier(path, 100);
-          List<Action> adds = new ArrayList<>();
-          for (int i = 1; i < files; i++) {
-            adds.add(copier.copy("copy-" + i + ".parquet"));
-          }
-          copier.commit(adds);
-          copier.log.checkpoint();
-        });
+        "planning-" + files + "-files-in-" + parts + "-part-checkpoint-then-" + tailCommits,
+        path -> withoutChecksums(() -> writeManyFiles(path, files, tailCommits, parts)));
+  }
+
+  private Copier writeManyFiles(Path path, int files, int tailCommits, int parts) {
+    // No automatic checkpoint: the one checkpoint is taken below, before the tail.
+    Copier copier = new Copier(path, Integer.MAX_VALUE);
+    int checkpointed = files - tailCommits;
+    for (int from = 1; from < checkpointed; from += COMMIT_FILES) {
+      List<Action> adds = new ArrayList<>();
+      for (int i = from; i < Math.min(checkpointed, from + COMMIT_FILES); i++) {
+        adds.add(copier.named("unwritten-" + i + ".parquet"));
+      }
+      copier.commit(adds);
+    }
+    spark.conf().set(CHECKPOINT_PART_SIZE, Math.max(1, checkpointed / parts + 1));
+    try {
+      copier.log.checkpoint();
+    } finally {
+      spark.conf().unset(CHECKPOINT_PART_SIZE);
+    }
+    for (int i = checkpointed; i < files; i++) {
+      copier.commit(List.of(copier.named("unwritten-" + i + ".parquet")));
+    }
+    return copier;
   }
 
   /**
@@ -157,6 +195,14 @@ final class Tables {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      return named(name);
+    }
+
+    /**
+     * The action adding a file named {@code name} with the first data file's size and statistics,
+     * for a file that is never written (planning reads no data file).
+     */
+    Action named(String name) {
       return Action.fromJson(json.replace(quoted(first.path()), quoted(name)));
     }
 
