@@ -1,0 +1,276 @@
+package dev.deltaffi.objectstore;
+
+import static dev.deltaffi.testing.DataFrameAssert.assertSameAnswer;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import dev.deltaffi.objectstore.S3Request.Kind;
+import dev.deltaffi.spark.KernelEngines;
+import dev.deltaffi.testing.NativeHandleLeakCheck;
+import dev.deltaffi.testing.TestSpark;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Object-store economy: the same cold reads of tables on S3 (moto's S3 API server on loopback,
+ * through S3A) with {@code format("delta-ffi")} and with delta-spark, counting the requests the
+ * server received (LIST, HEAD, GET, ...). delta-ffi must return delta-spark's rows and make no more
+ * requests in all than delta-spark does; every count, and each request of both reads, is printed.
+ *
+ * <p>Each read is cold: delta-spark's DeltaLog cache is cleared, delta-ffi keeps no snapshot
+ * ({@link KernelEngines#SNAPSHOT_CACHE_SIZE_CONF} 0) and the S3A file system of the bucket is
+ * closed (so a read pays for its own client, whatever ran before it).
+ */
+@ExtendWith(NativeHandleLeakCheck.class)
+class S3RequestCountTest {
+
+  @TempDir static Path dir;
+
+  private static S3Server s3;
+  private static SparkSession spark;
+
+  /** The tables on S3, by name in the report. */
+  private static final Map<String, String> TABLES = new LinkedHashMap<>();
+
+  /** The reads compared on every table, by name in the report. */
+  private static final Map<String, UnaryOperator<Dataset<Row>>> READS = new LinkedHashMap<>();
+
+  static {
+    READS.put("full read", df -> df);
+    READS.put("where part = 1", df -> df.where("part = 1"));
+  }
+
+  @BeforeAll
+  static void startServerAndUploadTables() {
+    long start = System.nanoTime();
+    s3 = S3Server.start(dir.resolve("s3-server"));
+    spark = TestSpark.session();
+    s3aSettings(s3.endpoint()).forEach(spark.conf()::set);
+    spark.conf().set(KernelEngines.SNAPSHOT_CACHE_SIZE_CONF, "0");
+
+    TABLES.put("partitioned, deletion vectors", upload(writeWithDeletionVectors(), "dv"));
+    TABLES.put("checkpoint and commits after it", upload(writeWithCheckpoint(), "checkpointed"));
+    System.out.printf(
+        "S3 server up and tables uploaded in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+  }
+
+  @AfterAll
+  static void stopServer() {
+    try {
+      if (spark != null) {
+        closeS3a();
+        s3aSettings("").keySet().forEach(spark.conf()::unset);
+        spark.conf().unset(KernelEngines.SNAPSHOT_CACHE_SIZE_CONF);
+        DeltaLog.clearCache();
+      }
+    } finally {
+      if (s3 != null) {
+        s3.close();
+      }
+    }
+  }
+
+  @TestFactory
+  Stream<DynamicTest> deltaFfiMakesNoMoreRequestsThanDeltaSpark() {
+    return TABLES.entrySet().stream()
+        .flatMap(
+            table ->
+                READS.entrySet().stream()
+                    .map(
+                        read ->
+                            dynamicTest(
+                                table.getKey() + ": " + read.getKey(),
+                                () -> compare(table.getKey(), table.getValue(), read))));
+  }
+
+  private static void compare(
+      String tableName, String table, Map.Entry<String, UnaryOperator<Dataset<Row>>> read) {
+    String context = tableName + ", " + read.getKey();
+    Measured oracle = coldRead("delta", table, read.getValue());
+    Measured underTest = coldRead("delta-ffi", table, read.getValue());
+    assertSameAnswer(oracle.answer(), underTest.answer(), context);
+
+    String counts =
+        context
+            + " ("
+            + oracle.rows.size()
+            + " rows)\n  delta-spark: "
+            + S3Request.summary(oracle.requests)
+            + "\n  delta-ffi:   "
+            + S3Request.summary(underTest.requests);
+    System.out.println(
+        "S3 requests, "
+            + counts
+            + "\n  delta-spark's requests:\n"
+            + listing(oracle.requests)
+            + "  delta-ffi's requests:\n"
+            + listing(underTest.requests));
+    assertTrue(
+        underTest.requests.size() <= oracle.requests.size(),
+        "delta-ffi made more S3 requests than delta-spark: "
+            + counts
+            + "\n  extra kinds: "
+            + extraKinds(oracle.requests, underTest.requests)
+            + "\n  delta-ffi's requests:\n"
+            + listing(underTest.requests));
+  }
+
+  /** One read of {@code table} with {@code format}, nothing cached before it. */
+  private static Measured coldRead(String format, String table, UnaryOperator<Dataset<Row>> shape) {
+    DeltaLog.clearCache();
+    closeS3a();
+    s3.reset();
+    Dataset<Row> df = shape.apply(spark.read().format(format).load(table));
+    List<Row> rows = df.collectAsList();
+    List<S3Request> requests = s3.requests();
+    return new Measured(rows, df.schema(), requests);
+  }
+
+  private record Measured(List<Row> rows, StructType schema, List<S3Request> requests) {
+    /** The rows read, as a local DataFrame: comparing them reads S3 no more. */
+    Dataset<Row> answer() {
+      return spark.createDataFrame(rows, schema);
+    }
+  }
+
+  /** The kinds of which delta-ffi made more requests, with both counts. */
+  private static String extraKinds(List<S3Request> oracle, List<S3Request> underTest) {
+    Map<Kind, Long> expected = S3Request.counts(oracle);
+    return S3Request.counts(underTest).entrySet().stream()
+        .filter(e -> e.getValue() > expected.get(e.getKey()))
+        .map(e -> e.getKey() + " " + e.getValue() + " vs " + expected.get(e.getKey()))
+        .collect(Collectors.joining(", "));
+  }
+
+  private static String listing(List<S3Request> requests) {
+    return requests.stream().map(r -> "    " + r + "\n").collect(Collectors.joining());
+  }
+
+  /**
+   * S3A against the local server: its endpoint without TLS, path-style URLs (no bucket host names),
+   * fixed credentials (moto takes any), its default region, no bucket probe when a file system
+   * starts and few retries, so that a failure shows at once.
+   */
+  static Map<String, String> s3aSettings(String endpoint) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("fs.s3a.endpoint", endpoint);
+    settings.put("fs.s3a.endpoint.region", "us-east-1");
+    settings.put("fs.s3a.path.style.access", "true");
+    settings.put("fs.s3a.connection.ssl.enabled", "false");
+    settings.put(
+        "fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    settings.put("fs.s3a.access.key", "delta-ffi-test");
+    settings.put("fs.s3a.secret.key", "delta-ffi-test");
+    settings.put("fs.s3a.bucket.probe", "0");
+    settings.put("fs.s3a.attempts.maximum", "1");
+    settings.put("fs.s3a.retry.limit", "1");
+    return settings;
+  }
+
+  private static Configuration hadoopConf() {
+    return ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().newHadoopConf();
+  }
+
+  /** Closes the bucket's S3A file system, which also drops it from Hadoop's cache. */
+  private static void closeS3a() {
+    try {
+      FileSystem.get(URI.create(S3Server.s3a("")), hadoopConf()).close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Copies the table folder {@code local} to {@code s3a://BUCKET/name} and returns that URL. */
+  private static String upload(Path local, String name) {
+    String table = S3Server.s3a(name);
+    try {
+      Configuration conf = hadoopConf();
+      org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(table);
+      // The local file system leaves out its .crc side files when it lists the folder.
+      target
+          .getFileSystem(conf)
+          .copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local.toUri()), target);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not upload " + local + " to " + table, e);
+    }
+    return table;
+  }
+
+  /**
+   * Partitioned by {@code part}, deletion vectors on: three commits of two files per partition,
+   * then a DELETE of a quarter of the rows, which writes deletion vectors.
+   */
+  private static Path writeWithDeletionVectors() {
+    Path local = dir.resolve("dv");
+    for (int commit = 0; commit < 3; commit++) {
+      rows(commit * 40L, 40)
+          .write()
+          .format("delta")
+          .mode(commit == 0 ? "errorifexists" : "append")
+          .partitionBy("part")
+          .option("delta.enableDeletionVectors", "true")
+          .save(local.toString());
+    }
+    spark.sql("DELETE FROM delta.`" + local + "` WHERE id % 4 = 0");
+    assertTrue(hasFile(local, "deletion_vector_"), "the DELETE wrote no deletion vector");
+    return local;
+  }
+
+  /**
+   * Partitioned by {@code part}, a checkpoint every third version: six commits, so version 3 is
+   * checkpointed and versions 4 and 5 are read from their commits.
+   */
+  private static Path writeWithCheckpoint() {
+    Path local = dir.resolve("checkpointed");
+    for (int commit = 0; commit < 6; commit++) {
+      rows(commit * 20L, 20)
+          .write()
+          .format("delta")
+          .mode(commit == 0 ? "errorifexists" : "append")
+          .partitionBy("part")
+          .option("delta.checkpointInterval", "3")
+          .save(local.toString());
+    }
+    assertTrue(
+        Files.exists(local.resolve("_delta_log/00000000000000000003.checkpoint.parquet")),
+        "no checkpoint at version 3");
+    return local;
+  }
+
+  private static Dataset<Row> rows(long from, long count) {
+    return spark
+        .range(from, from + count)
+        .selectExpr("id", "concat('row-', id) AS name", "CAST(id % 3 AS INT) AS part")
+        .repartition(2);
+  }
+
+  private static boolean hasFile(Path root, String prefix) {
+    try (Stream<Path> files = Files.walk(root)) {
+      return files.anyMatch(f -> f.getFileName().toString().startsWith(prefix));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
