@@ -1,5 +1,7 @@
 package dev.deltaffi.objectstore;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -56,6 +58,23 @@ public record S3Request(String method, String path, String query, String range) 
     String rest = path.startsWith("/") ? path.substring(1) : path;
     int slash = rest.indexOf('/');
     return slash < 0 ? "" : rest.substring(slash + 1);
+  }
+
+  /**
+   * What the request is about: the object key, or for a listing {@code list PREFIX} (the decoded
+   * {@code prefix} parameter).
+   */
+  public String object() {
+    if (kind() != Kind.LIST) {
+      return key();
+    }
+    String prefix =
+        Arrays.stream(query.split("&"))
+            .filter(p -> p.startsWith("prefix="))
+            .map(p -> URLDecoder.decode(p.substring("prefix=".length()), StandardCharsets.UTF_8))
+            .findFirst()
+            .orElse("");
+    return "list " + prefix;
   }
 
   /** {@code GET /bucket?list-type=2&prefix=t/_delta_log/ } as one line. */

@@ -13,9 +13,11 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -69,11 +71,18 @@ class S3RequestCountTest {
     spark = TestSpark.session();
     s3aSettings(s3.endpoint()).forEach(spark.conf()::set);
     spark.conf().set(KernelEngines.SNAPSHOT_CACHE_SIZE_CONF, "0");
+    long started = System.nanoTime();
 
-    TABLES.put("partitioned, deletion vectors", upload(writeWithDeletionVectors(), "dv"));
-    TABLES.put("checkpoint and commits after it", upload(writeWithCheckpoint(), "checkpointed"));
+    Path dv = writeWithDeletionVectors();
+    Path checkpointed = writeWithCheckpoint();
+    long written = System.nanoTime();
+    TABLES.put("partitioned, deletion vectors", upload(dv, "dv"));
+    TABLES.put("checkpoint and commits after it", upload(checkpointed, "checkpointed"));
     System.out.printf(
-        "S3 server up and tables uploaded in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+        "S3 server and Spark started in %d ms, tables written in %d ms, uploaded in %d ms%n",
+        (started - start) / 1_000_000,
+        (written - started) / 1_000_000,
+        (System.nanoTime() - written) / 1_000_000);
   }
 
   @AfterAll
@@ -119,22 +128,20 @@ class S3RequestCountTest {
             + " rows)\n  delta-spark: "
             + S3Request.summary(oracle.requests)
             + "\n  delta-ffi:   "
-            + S3Request.summary(underTest.requests);
-    System.out.println(
-        "S3 requests, "
-            + counts
-            + "\n  delta-spark's requests:\n"
-            + listing(oracle.requests)
-            + "  delta-ffi's requests:\n"
-            + listing(underTest.requests));
+            + S3Request.summary(underTest.requests)
+            + "\n  objects requested differently (delta-spark | delta-ffi):\n"
+            + differences(oracle.requests, underTest.requests);
+    System.out.println("S3 requests, " + counts);
     assertTrue(
         underTest.requests.size() <= oracle.requests.size(),
         "delta-ffi made more S3 requests than delta-spark: "
             + counts
-            + "\n  extra kinds: "
+            + "  more of: "
             + extraKinds(oracle.requests, underTest.requests)
-            + "\n  delta-ffi's requests:\n"
-            + listing(underTest.requests));
+            + "\n  delta-ffi's requests in order:\n"
+            + listing(underTest.requests)
+            + "  delta-spark's requests in order:\n"
+            + listing(oracle.requests));
   }
 
   /** One read of {@code table} with {@code format}, nothing cached before it. */
@@ -166,6 +173,50 @@ class S3RequestCountTest {
 
   private static String listing(List<S3Request> requests) {
     return requests.stream().map(r -> "    " + r + "\n").collect(Collectors.joining());
+  }
+
+  /**
+   * Each object (key, or listed prefix) that the two reads requested a different number of times or
+   * ways, with the requests of each by kind.
+   */
+  private static String differences(List<S3Request> oracle, List<S3Request> underTest) {
+    Map<String, List<S3Request>> expected = byObject(oracle);
+    Map<String, List<S3Request>> actual = byObject(underTest);
+    TreeSet<String> objects = new TreeSet<>(expected.keySet());
+    objects.addAll(actual.keySet());
+    List<String[]> rows = new ArrayList<>();
+    for (String object : objects) {
+      String before = kinds(expected.getOrDefault(object, List.of()));
+      String after = kinds(actual.getOrDefault(object, List.of()));
+      if (!before.equals(after)) {
+        rows.add(new String[] {object, before, after});
+      }
+    }
+    if (rows.isEmpty()) {
+      return "    (none)\n";
+    }
+    int objectWidth = rows.stream().mapToInt(r -> r[0].length()).max().getAsInt();
+    int beforeWidth = rows.stream().mapToInt(r -> r[1].length()).max().getAsInt();
+    return rows.stream()
+        .map(
+            r ->
+                String.format(
+                    "    %-" + objectWidth + "s  %-" + beforeWidth + "s | %s%n", r[0], r[1], r[2]))
+        .collect(Collectors.joining());
+  }
+
+  private static Map<String, List<S3Request>> byObject(List<S3Request> requests) {
+    return requests.stream().collect(Collectors.groupingBy(S3Request::object));
+  }
+
+  /** {@code HEAD 2, GET 1}: the kinds present, in {@link Kind} order. */
+  private static String kinds(List<S3Request> requests) {
+    String text =
+        S3Request.counts(requests).entrySet().stream()
+            .filter(e -> e.getValue() > 0)
+            .map(e -> e.getKey() + " " + e.getValue())
+            .collect(Collectors.joining(", "));
+    return text.isEmpty() ? "-" : text;
   }
 
   /**
@@ -220,7 +271,7 @@ class S3RequestCountTest {
 
   /**
    * Partitioned by {@code part}, deletion vectors on: three commits of two files per partition,
-   * then a DELETE of a quarter of the rows, which writes deletion vectors.
+   * then a DELETE of a quarter of the rows, which writes a deletion vector for each file.
    */
   private static Path writeWithDeletionVectors() {
     Path local = dir.resolve("dv");
@@ -259,11 +310,14 @@ class S3RequestCountTest {
     return local;
   }
 
+  /**
+   * Rows {@code from} to {@code from + count - 1} in two tasks of consecutive ids, so that every
+   * run writes the same files (one per task and partition) and makes the same requests.
+   */
   private static Dataset<Row> rows(long from, long count) {
     return spark
-        .range(from, from + count)
-        .selectExpr("id", "concat('row-', id) AS name", "CAST(id % 3 AS INT) AS part")
-        .repartition(2);
+        .range(from, from + count, 1, 2)
+        .selectExpr("id", "concat('row-', id) AS name", "CAST(id % 3 AS INT) AS part");
   }
 
   private static boolean hasFile(Path root, String prefix) {
