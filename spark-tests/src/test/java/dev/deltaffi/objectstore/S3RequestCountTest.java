@@ -279,13 +279,13 @@ class S3RequestCountTest {
   }
 
   /**
-   * Partitioned by {@code part}, deletion vectors on: three commits of two files per partition,
-   * then a DELETE of a quarter of the rows, which writes a deletion vector for each file.
+   * Partitioned by {@code part}, deletion vectors on: two commits of two files per partition, then
+   * a DELETE of a quarter of the rows, which writes a deletion vector for each file.
    */
   private static Path writeWithDeletionVectors() {
     Path local = dir.resolve("dv");
-    for (int commit = 0; commit < 3; commit++) {
-      rows(commit * 40L, 40)
+    for (int commit = 0; commit < 2; commit++) {
+      rows(commit * 60L, 60)
           .write()
           .format("delta")
           .mode(commit == 0 ? "errorifexists" : "append")
@@ -300,7 +300,8 @@ class S3RequestCountTest {
 
   /**
    * Partitioned by {@code part}, a checkpoint every third version: six commits, so version 3 is
-   * checkpointed and versions 4 and 5 are read from their commits.
+   * checkpointed and versions 4 and 5 are read from their commits. (With one commit after the
+   * checkpoint delta-ffi's extra HEADs and the listing delta-spark makes more would cancel out.)
    */
   private static Path writeWithCheckpoint() {
     Path local = dir.resolve("checkpointed");
