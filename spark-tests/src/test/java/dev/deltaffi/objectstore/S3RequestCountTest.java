@@ -51,6 +51,12 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(NativeHandleLeakCheck.class)
 class S3RequestCountTest {
 
+  /**
+   * System property: S3A's input stream ({@code fs.s3a.input.stream.type}: {@code classic}, {@code
+   * analytics}, ...) for both readers; unset, S3A's default.
+   */
+  static final String INPUT_STREAM_TYPE_PROPERTY = "deltaffi.s3a.inputStreamType";
+
   @TempDir static Path dir;
 
   private static S3Server s3;
@@ -81,6 +87,8 @@ class S3RequestCountTest {
     long written = System.nanoTime();
     TABLES.put("partitioned, deletion vectors", upload(dv, "dv"));
     TABLES.put("checkpoint and commits after it", upload(checkpointed, "checkpointed"));
+    System.out.printf(
+        "S3A input stream: %s%n", hadoopConf().get("fs.s3a.input.stream.type", "(S3A's default)"));
     System.out.printf(
         "S3 server and Spark started in %d ms, tables written in %d ms, uploaded in %d ms%n",
         (started - start) / 1_000_000,
@@ -246,6 +254,13 @@ class S3RequestCountTest {
     settings.put("fs.s3a.bucket.probe", "0");
     settings.put("fs.s3a.attempts.maximum", "1");
     settings.put("fs.s3a.retry.limit", "1");
+    // S3A's own default input stream unless asked: Hadoop 3.5's is the analytics stream, which
+    // asks for each file's status (HEAD) when it opens it, given its length or not, and caches
+    // what it read per file system; "classic" opens a file of known length without a HEAD.
+    String streamType = System.getProperty(INPUT_STREAM_TYPE_PROPERTY);
+    if (streamType != null && !streamType.isBlank()) {
+      settings.put("fs.s3a.input.stream.type", streamType);
+    }
     return settings;
   }
 
