@@ -255,8 +255,9 @@ class S3RequestCountTest {
     settings.put("fs.s3a.attempts.maximum", "1");
     settings.put("fs.s3a.retry.limit", "1");
     // S3A's own default input stream unless asked: Hadoop 3.5's is the analytics stream, which
-    // asks for each file's status (HEAD) when it opens it, given its length or not, and caches
-    // what it read per file system; "classic" opens a file of known length without a HEAD.
+    // asks for each file's status (HEAD) when it opens it, given its length or not (and, as
+    // measured, GETs a small file once for several opens); "classic" opens a file of known
+    // length without a HEAD.
     String streamType = System.getProperty(INPUT_STREAM_TYPE_PROPERTY);
     if (streamType != null && !streamType.isBlank()) {
       settings.put("fs.s3a.input.stream.type", streamType);
