@@ -17,10 +17,10 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * A process the client tests start (python3, pip, spark-class, spark-submit), its standard output
- * and error kept in files under a log folder so that a failure can show them.
+ * A process the tests start (python3, pip, spark-class, spark-submit, the S3 server), its standard
+ * output and error kept in files under a log folder so that a failure can show them.
  */
-final class Subprocess {
+public final class Subprocess {
 
   private static final int SHOWN_LINES = 120;
 
@@ -42,7 +42,7 @@ final class Subprocess {
    * Starts {@code command} in {@code workDir} with exactly the variables of {@code environment},
    * its output going to {@code logDir/name.out} and {@code logDir/name.err}.
    */
-  static Subprocess start(
+  public static Subprocess start(
       String name,
       List<String> command,
       Path workDir,
@@ -67,7 +67,7 @@ final class Subprocess {
   }
 
   /** Runs {@code command} to its end; fails (with its output) on a timeout or a non-zero exit. */
-  static Subprocess run(
+  public static Subprocess run(
       String name,
       List<String> command,
       Path workDir,
@@ -80,7 +80,7 @@ final class Subprocess {
   }
 
   /** Waits for the exit; a timeout ends the process tree, and it or an exit code but 0 fails. */
-  void awaitSuccess(Duration timeout) {
+  public void awaitSuccess(Duration timeout) {
     awaitSuccess(timeout, List::of);
   }
 
@@ -88,7 +88,7 @@ final class Subprocess {
    * As {@link #awaitSuccess(Duration)}, a failure showing the last lines of {@code moreLogs} (files
    * listed when it fails) too.
    */
-  void awaitSuccess(Duration timeout, Supplier<List<Path>> moreLogs) {
+  public void awaitSuccess(Duration timeout, Supplier<List<Path>> moreLogs) {
     boolean exited;
     try {
       exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -106,24 +106,24 @@ final class Subprocess {
     }
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
-  String stdout() {
+  public String stdout() {
     return read(stdout);
   }
 
-  String stderr() {
+  public String stderr() {
     return read(stderr);
   }
 
   /** The command and the last lines of its output and error, then those of {@code moreLogs}. */
-  String report() {
+  public String report() {
     return report(List.of());
   }
 
-  String report(List<Path> moreLogs) {
+  public String report(List<Path> moreLogs) {
     StringBuilder text = new StringBuilder();
     text.append("command: ").append(String.join(" ", command)).append('\n');
     if (!process.isAlive()) {
@@ -140,7 +140,7 @@ final class Subprocess {
    * Ends the process and every process it started (an executor the worker launched): a polite
    * signal first, then a forced one after ten seconds.
    */
-  void destroyTree() {
+  public void destroyTree() {
     List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
     tree.add(process.toHandle());
     tree.forEach(ProcessHandle::destroy);
@@ -160,7 +160,7 @@ final class Subprocess {
     }
   }
 
-  static String tail(Path file) {
+  public static String tail(Path file) {
     if (!Files.exists(file)) {
       return "----- " + file + ": (missing)\n";
     }
