@@ -49,23 +49,29 @@ public final class HadoopIo implements Storage {
   }
 
   /**
-   * Opens the file with its length ({@code openFile}'s standard options), which object stores (S3A,
-   * ABFS) take instead of a HEAD request, and the read policy of the range.
+   * Opens the file with its length when the caller knows it ({@code openFile}'s standard options),
+   * which object stores such as S3A's classic stream take instead of a HEAD request, and with the
+   * read policy of the range; {@code length} -1 reads the whole file, whatever its length.
    */
   @Override
   public byte[] read(String url, long offset, long length, long fileLength) throws IOException {
     requireConfined(url);
-    boolean whole = offset == 0 && length == fileLength;
+    boolean whole = length < 0 || (offset == 0 && length == fileLength);
     FutureDataInputStreamBuilder open =
         fileSystem(url)
             .openFile(path(url))
-            .optLong(Options.OpenFileOptions.FS_OPTION_OPENFILE_LENGTH, fileLength)
             .opt(
                 Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY,
                 whole
                     ? Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_WHOLE_FILE
                     : Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_RANDOM);
+    if (fileLength >= 0) {
+      open.optLong(Options.OpenFileOptions.FS_OPTION_OPENFILE_LENGTH, fileLength);
+    }
     try (FSDataInputStream in = FutureIO.awaitFuture(open.build())) {
+      if (length < 0) {
+        return in.readAllBytes();
+      }
       byte[] bytes = new byte[Math.toIntExact(length)];
       in.readFully(offset, bytes);
       return bytes;

@@ -15,9 +15,10 @@ public interface Storage {
   long[] status(String url) throws IOException;
 
   /**
-   * {@code length} bytes of a file from {@code offset}. {@code fileLength}: the file's length, or a
-   * length it has at least (the range's end) when the caller does not know it; the file is opened
-   * with it, so no status is asked for (a HEAD request on an object store).
+   * {@code length} bytes of a file from {@code offset}, or the whole file when {@code length} and
+   * {@code fileLength} are -1. {@code fileLength}: the file's length, or a length it has at least
+   * (the range's end) when the caller does not know it; the file is opened with it, so no status is
+   * asked for (a HEAD request on an object store).
    */
   byte[] read(String url, long offset, long length, long fileLength) throws IOException;
 
