@@ -404,74 +404,6 @@ fn is_directly_in(location: &Path, directory: &Path) -> bool {
     parts.len() == directory.parts().count() + 1 && location.prefix_matches(directory)
 }
 
-/// Whether `location` is a deletion vector file (`deletion_vector_<uuid>.bin`, under a random
-/// prefix or not): written once under a new name, never changed.
-fn is_deletion_vector_file(location: &Path) -> bool {
-    location
-        .filename()
-        .is_some_and(|name| name.starts_with("deletion_vector_") && name.ends_with(".bin"))
-}
-
-/// The deletion vector files of this JVM's reads, kept whole: the kernel reads a deletion
-/// vector's whole file for each data file it belongs to, and one file holds the deletion vectors
-/// of many data files (all the files one DELETE touched), so each is fetched once per JVM, not once
-/// per data file. Bounded by size; the oldest go first.
-struct DeletionVectorFiles(parking_lot::Mutex<KeptFiles>);
-
-#[derive(Default)]
-struct KeptFiles {
-    /// Each file by URL; a cell still empty is being read (or its read failed).
-    files: HashMap<String, Arc<OnceCell<Bytes>>>,
-    /// The files read, oldest first, with their sizes.
-    read: std::collections::VecDeque<(String, usize)>,
-    read_bytes: usize,
-}
-
-const DELETION_VECTOR_FILES_MAX_BYTES: usize = 64 << 20;
-
-fn deletion_vector_files() -> &'static DeletionVectorFiles {
-    static FILES: OnceCell<DeletionVectorFiles> = OnceCell::new();
-    FILES.get_or_init(|| DeletionVectorFiles(parking_lot::Mutex::new(KeptFiles::default())))
-}
-
-impl DeletionVectorFiles {
-    /// The file at `url`, read by `read` unless kept; concurrent callers for one file wait for one
-    /// read. A failed read keeps nothing.
-    fn get_or_read(
-        &self,
-        url: &str,
-        read: impl FnOnce() -> object_store::Result<Bytes>,
-    ) -> object_store::Result<Bytes> {
-        let file = self
-            .0
-            .lock()
-            .files
-            .entry(url.to_string())
-            .or_default()
-            .clone();
-        let mut first = false;
-        let bytes = file
-            .get_or_try_init(|| {
-                first = true;
-                read()
-            })?
-            .clone();
-        if first {
-            let mut kept = self.0.lock();
-            kept.read.push_back((url.to_string(), bytes.len()));
-            kept.read_bytes += bytes.len();
-            while kept.read_bytes > DELETION_VECTOR_FILES_MAX_BYTES {
-                let Some((oldest, size)) = kept.read.pop_front() else {
-                    break;
-                };
-                kept.files.remove(&oldest);
-                kept.read_bytes -= size;
-            }
-        }
-        Ok(bytes)
-    }
-}
-
 /// The status of a file read whole without asking for it: its size, and a modification time of
 /// the epoch (not known, and never read by the kernel for such reads).
 fn unknown_time_status(bytes: &Bytes) -> Status {
@@ -553,11 +485,7 @@ impl ObjectStore for HadoopStore {
             // A whole file no listing showed (a deletion vector file, a commit that another
             // kernel call listed): read without asking for the status first, whose only use here
             // would be the result's metadata, which the kernel's readers never look at.
-            let bytes = if is_deletion_vector_file(location) {
-                deletion_vector_files().get_or_read(&url, || self.read_whole(&url))?
-            } else {
-                self.read_whole(&url)?
-            };
+            let bytes = self.read_whole(&url)?;
             let status = unknown_time_status(&bytes);
             let meta = ObjectMeta {
                 location: location.clone(),
@@ -653,55 +581,5 @@ impl ObjectStore for HadoopStore {
         _options: CopyOptions,
     ) -> object_store::Result<()> {
         Err(read_only("copying a file"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    fn files() -> DeletionVectorFiles {
-        DeletionVectorFiles(parking_lot::Mutex::new(KeptFiles::default()))
-    }
-
-    #[test]
-    fn a_deletion_vector_file_is_read_once_and_a_failed_read_keeps_nothing() {
-        let files = files();
-        let mut reads = 0;
-        for _ in 0..3 {
-            let bytes = files
-                .get_or_read("s3a://b/t/deletion_vector_1.bin", || {
-                    reads += 1;
-                    Ok(Bytes::from_static(b"dv"))
-                })
-                .unwrap();
-            assert_eq!(bytes.as_ref(), b"dv");
-        }
-        assert_eq!(reads, 1);
-        let url = "s3a://b/t/deletion_vector_2.bin";
-        assert!(files.get_or_read(url, || Err(generic("flaky"))).is_err());
-        let bytes = files.get_or_read(url, || Ok(Bytes::from_static(b"ok")));
-        assert_eq!(bytes.unwrap().as_ref(), b"ok");
-    }
-
-    #[test]
-    fn the_oldest_deletion_vector_files_go_first_beyond_the_bound() {
-        let files = files();
-        let big = Bytes::from(vec![0u8; DELETION_VECTOR_FILES_MAX_BYTES / 2 + 1]);
-        for name in ["a", "b"] {
-            files.get_or_read(name, || Ok(big.clone())).unwrap();
-        }
-        let kept = files.0.lock();
-        assert!(!kept.files.contains_key("a") && kept.files.contains_key("b"));
-        assert_eq!(kept.read_bytes, big.len());
-    }
-
-    #[test]
-    fn deletion_vector_files_are_told_by_name() {
-        assert!(is_deletion_vector_file(&Path::from(
-            "t/ab/deletion_vector_0f1e.bin"
-        )));
-        assert!(!is_deletion_vector_file(&Path::from("t/_delta_log/0.json")));
     }
 }

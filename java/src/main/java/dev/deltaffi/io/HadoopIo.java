@@ -56,6 +56,24 @@ public final class HadoopIo implements Storage {
   @Override
   public byte[] read(String url, long offset, long length, long fileLength) throws IOException {
     requireConfined(url);
+    if (length < 0 && isDeletionVectorFile(url)) {
+      return DELETION_VECTOR_FILES.get(url, () -> open(url, offset, length, fileLength));
+    }
+    return open(url, offset, length, fileLength);
+  }
+
+  /**
+   * The deletion vector files this JVM read ({@code deletion_vector_<uuid>.bin}: written once under
+   * a new name), up to 64 MiB.
+   */
+  private static final ImmutableFiles DELETION_VECTOR_FILES = new ImmutableFiles(64L << 20);
+
+  private static boolean isDeletionVectorFile(String url) {
+    String name = path(url).getName();
+    return name.startsWith("deletion_vector_") && name.endsWith(".bin");
+  }
+
+  private byte[] open(String url, long offset, long length, long fileLength) throws IOException {
     boolean whole = length < 0 || (offset == 0 && length == fileLength);
     FutureDataInputStreamBuilder open =
         fileSystem(url)
