@@ -10,6 +10,7 @@ import dev.deltaffi.kernel.KernelEngine;
 import dev.deltaffi.kernel.KernelSnapshot;
 import dev.deltaffi.kernel.PhaseObserver;
 import dev.deltaffi.kernel.ScanPlan;
+import dev.deltaffi.objectstore.S3Server;
 import dev.deltaffi.spark.KernelEngines;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -99,6 +100,9 @@ public final class Benchmark {
       scenarios.put("change_feed", benchmark::changeFeed);
       scenarios.put("snapshot_refresh", benchmark::snapshotRefresh);
       scenarios.put("dv_scan", benchmark::dvScan);
+      if (mode.objectStore()) {
+        scenarios.put("object_store", benchmark::objectStore);
+      }
       for (Map.Entry<String, Callable<String>> scenario : scenarios.entrySet()) {
         if (only == null || only.contains(scenario.getKey())) {
           long start = System.nanoTime();
@@ -600,6 +604,112 @@ public final class Benchmark {
             + ", "
             + parts(timings, PARQUET, "count", "sum"));
     return result("dv_scan", timings);
+  }
+
+  /**
+   * 9. Scenario 4's two reads, the selective one (1 % of the files) and a full count and sum, of a
+   * table of a tenth of its size uploaded to a loopback S3 server (spark-tests' S3Server, moto's)
+   * and read through S3A, each read cold: a new S3A client, no DeltaLog, no kept snapshot. {@code
+   * requests_*}: the requests the server received for one such pair of reads by each reader.
+   */
+  private String objectStore() throws Exception {
+    long rows = mode.selectiveRows() / 10;
+    int files = mode.selectiveFiles() / 10;
+    String local = tables.rows(rows, files);
+    long perFile = rows / files;
+    long low = (files / 2) * perFile;
+    long high = low + perFile;
+    Column filter = col("id").geq(low).and(col("id").lt(high));
+    Path logs = Files.createTempDirectory("delta-ffi-bench-s3-");
+    try (S3Server s3 = S3Server.start(logs)) {
+      Map<String, String> settings = s3.s3aSettings();
+      settings.forEach(spark.conf()::set);
+      spark.conf().set(KernelEngines.SNAPSHOT_CACHE_SIZE_CONF, "0");
+      try {
+        String table = S3Server.upload(Path.of(URI.create(local)), "object-store", hadoopConf());
+        Map<String, String> formats = new LinkedHashMap<>();
+        formats.put(FFI, "delta-ffi");
+        formats.put(DELTA, "delta");
+        Map<String, Timings.Run> readers = new LinkedHashMap<>();
+        formats.forEach(
+            (key, format) ->
+                readers.put(
+                    key,
+                    t -> {
+                      coldS3();
+                      long start = System.nanoTime();
+                      Row hit =
+                          spark
+                              .read()
+                              .format(format)
+                              .load(table)
+                              .filter(filter)
+                              .agg(count(lit(1)), sum("value"))
+                              .first();
+                      double selective = Timings.since(start);
+                      expect(key + " selective sum", hit.getLong(1), valueSum(low, high));
+                      coldS3();
+                      start = System.nanoTime();
+                      Row all =
+                          spark
+                              .read()
+                              .format(format)
+                              .load(table)
+                              .agg(count(lit(1)), sum("value"))
+                              .first();
+                      double full = Timings.since(start);
+                      expect(key + " rows", all.getLong(0), rows);
+                      expect(key + " sum", all.getLong(1), valueSum(0, rows));
+                      t.add(key + " selective", selective);
+                      t.add(key + " full", full);
+                      return selective + full;
+                    }));
+        Timings timings = Timings.alternate(mode.warmups(), mode.runs(), readers);
+        Map<String, Integer> requests = new LinkedHashMap<>();
+        for (Map.Entry<String, String> format : formats.entrySet()) {
+          coldS3();
+          s3.reset();
+          spark
+              .read()
+              .format(format.getValue())
+              .load(table)
+              .filter(filter)
+              .agg(count(lit(1)))
+              .first();
+          coldS3();
+          spark.read().format(format.getValue()).load(table).agg(sum("value")).first();
+          requests.put(format.getKey(), s3.requests().size());
+        }
+        System.out.println(
+            "# object_store: "
+                + rows
+                + " rows in "
+                + files
+                + " files over S3A (moto on loopback); selective+full seconds: "
+                + parts(timings, FFI, "selective", "full")
+                + ", "
+                + parts(timings, DELTA, "selective", "full"));
+        return result(
+            "object_store",
+            timings,
+            "requests_ffi=" + requests.get(FFI),
+            "requests_delta=" + requests.get(DELTA));
+      } finally {
+        coldS3();
+        settings.keySet().forEach(spark.conf()::unset);
+        spark.conf().unset(KernelEngines.SNAPSHOT_CACHE_SIZE_CONF);
+      }
+    }
+  }
+
+  /** Nothing of earlier reads kept: no S3A client, no DeltaLog (delta-ffi keeps no snapshot). */
+  private void coldS3() {
+    DeltaLog.clearCache();
+    S3Server.closeClients(hadoopConf());
+  }
+
+  private org.apache.hadoop.conf.Configuration hadoopConf() {
+    return spark.sessionState().newHadoopConf();
   }
 
   private String[] liveFiles(String table) {

@@ -15,6 +15,8 @@ package dev.deltaffi.bench;
  * @param bridgeCommits bridge: commits of the small table (no checkpoint)
  * @param bridgeRuns bridge: measured snapshot loads per variant
  * @param changeFeedCommits change feed: commits read (each an insert, update or delete)
+ * @param objectStore whether to run the object store scenario (a loopback S3 server; not in smoke,
+ *     which must stay short in CI, where S3RequestCountTest reads S3 instead)
  */
 record Mode(
     String name,
@@ -31,11 +33,13 @@ record Mode(
     int selectiveFiles,
     int bridgeCommits,
     int bridgeRuns,
-    int changeFeedCommits) {
+    int changeFeedCommits,
+    boolean objectStore) {
 
   static Mode named(String name) {
     return switch (name) {
-      case "smoke" -> new Mode(name, 0, 2, 1, 10, 5, 200, 5, 100_000, 10, 50_000, 100, 20, 10, 10);
+      case "smoke" ->
+          new Mode(name, 0, 2, 1, 10, 5, 200, 5, 100_000, 10, 50_000, 100, 20, 10, 10, false);
       case "quick" ->
           new Mode(
               name,
@@ -52,7 +56,8 @@ record Mode(
               1000,
               100,
               50,
-              100);
+              100,
+              true);
       case "full" ->
           new Mode(
               name,
@@ -69,7 +74,8 @@ record Mode(
               1000,
               200,
               300,
-              100);
+              100,
+              true);
       default -> throw new IllegalArgumentException("unknown mode " + name + " (smoke|quick|full)");
     };
   }

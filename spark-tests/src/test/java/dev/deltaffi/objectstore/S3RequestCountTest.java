@@ -10,7 +10,6 @@ import dev.deltaffi.testing.NativeHandleLeakCheck;
 import dev.deltaffi.testing.TestSpark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +21,6 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -51,12 +49,6 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(NativeHandleLeakCheck.class)
 class S3RequestCountTest {
 
-  /**
-   * System property: S3A's input stream ({@code fs.s3a.input.stream.type}: {@code classic}, {@code
-   * analytics}, ...) for both readers; unset, S3A's default.
-   */
-  static final String INPUT_STREAM_TYPE_PROPERTY = "deltaffi.s3a.inputStreamType";
-
   @TempDir static Path dir;
 
   private static S3Server s3;
@@ -78,15 +70,17 @@ class S3RequestCountTest {
     long start = System.nanoTime();
     s3 = S3Server.start(dir.resolve("s3-server"));
     spark = TestSpark.session();
-    s3aSettings(s3.endpoint()).forEach(spark.conf()::set);
+    s3.s3aSettings().forEach(spark.conf()::set);
     spark.conf().set(KernelEngines.SNAPSHOT_CACHE_SIZE_CONF, "0");
     long started = System.nanoTime();
 
     Path dv = writeWithDeletionVectors();
     Path checkpointed = writeWithCheckpoint();
     long written = System.nanoTime();
-    TABLES.put("partitioned, deletion vectors", upload(dv, "dv"));
-    TABLES.put("checkpoint and commits after it", upload(checkpointed, "checkpointed"));
+    TABLES.put("partitioned, deletion vectors", S3Server.upload(dv, "dv", hadoopConf()));
+    TABLES.put(
+        "checkpoint and commits after it",
+        S3Server.upload(checkpointed, "checkpointed", hadoopConf()));
     System.out.printf(
         "S3A input stream: %s%n", hadoopConf().get("fs.s3a.input.stream.type", "(S3A's default)"));
     System.out.printf(
@@ -100,8 +94,8 @@ class S3RequestCountTest {
   static void stopServer() {
     try {
       if (spark != null) {
-        closeS3a();
-        s3aSettings("").keySet().forEach(spark.conf()::unset);
+        S3Server.closeClients(hadoopConf());
+        s3.s3aSettings().keySet().forEach(spark.conf()::unset);
         spark.conf().unset(KernelEngines.SNAPSHOT_CACHE_SIZE_CONF);
         DeltaLog.clearCache();
       }
@@ -164,7 +158,7 @@ class S3RequestCountTest {
   /** One read of {@code table} with {@code format}, nothing cached before it. */
   private static Measured coldRead(String format, String table, UnaryOperator<Dataset<Row>> shape) {
     DeltaLog.clearCache();
-    closeS3a();
+    S3Server.closeClients(hadoopConf());
     s3.reset();
     Dataset<Row> df = shape.apply(spark.read().format(format).load(table));
     List<Row> rows = df.collectAsList();
@@ -236,62 +230,8 @@ class S3RequestCountTest {
     return text.isEmpty() ? "-" : text;
   }
 
-  /**
-   * S3A against the local server: its endpoint without TLS, path-style URLs (no bucket host names),
-   * fixed credentials (moto takes any), its default region, no bucket probe when a file system
-   * starts and few retries, so that a failure shows at once.
-   */
-  static Map<String, String> s3aSettings(String endpoint) {
-    Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("fs.s3a.endpoint", endpoint);
-    settings.put("fs.s3a.endpoint.region", "us-east-1");
-    settings.put("fs.s3a.path.style.access", "true");
-    settings.put("fs.s3a.connection.ssl.enabled", "false");
-    settings.put(
-        "fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
-    settings.put("fs.s3a.access.key", "delta-ffi-test");
-    settings.put("fs.s3a.secret.key", "delta-ffi-test");
-    settings.put("fs.s3a.bucket.probe", "0");
-    settings.put("fs.s3a.attempts.maximum", "1");
-    settings.put("fs.s3a.retry.limit", "1");
-    // S3A's own default input stream unless asked: Hadoop 3.5's is the analytics stream, which
-    // asks for each file's status (HEAD) when it opens it, given its length or not (and, as
-    // measured, GETs a small file once for several opens); "classic" opens a file of known
-    // length without a HEAD.
-    String streamType = System.getProperty(INPUT_STREAM_TYPE_PROPERTY);
-    if (streamType != null && !streamType.isBlank()) {
-      settings.put("fs.s3a.input.stream.type", streamType);
-    }
-    return settings;
-  }
-
   private static Configuration hadoopConf() {
     return ((org.apache.spark.sql.classic.SparkSession) spark).sessionState().newHadoopConf();
-  }
-
-  /** Closes the bucket's S3A file system, which also drops it from Hadoop's cache. */
-  private static void closeS3a() {
-    try {
-      FileSystem.get(URI.create(S3Server.s3a("")), hadoopConf()).close();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Copies the table folder {@code local} to {@code s3a://BUCKET/name} and returns that URL. */
-  private static String upload(Path local, String name) {
-    String table = S3Server.s3a(name);
-    try {
-      Configuration conf = hadoopConf();
-      org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(table);
-      // The local file system leaves out its .crc side files when it lists the folder.
-      target
-          .getFileSystem(conf)
-          .copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local.toUri()), target);
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not upload " + local + " to " + table, e);
-    }
-    return table;
   }
 
   /**

@@ -17,10 +17,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 
 /**
  * moto's S3 API server ({@code moto[server]}, pip-installed at {@link #MOTO_VERSION} through {@link
@@ -92,6 +95,69 @@ public final class S3Server implements AutoCloseable {
   /** {@code http://127.0.0.1:PORT}: what {@code fs.s3a.endpoint} names. */
   public String endpoint() {
     return "http://127.0.0.1:" + port;
+  }
+
+  /**
+   * System property: S3A's input stream ({@code fs.s3a.input.stream.type}: {@code classic}, {@code
+   * analytics}, ...) for every reader; unset, S3A's default.
+   */
+  public static final String INPUT_STREAM_TYPE_PROPERTY = "deltaffi.s3a.inputStreamType";
+
+  /**
+   * S3A against this server: its endpoint without TLS, path-style URLs (no bucket host names),
+   * fixed credentials (moto takes any), its default region, no bucket probe when a file system
+   * starts and few retries, so that a failure shows at once. Spark settings of the same names
+   * (without {@code spark.hadoop.}) reach Hadoop's configuration.
+   */
+  public Map<String, String> s3aSettings() {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("fs.s3a.endpoint", endpoint());
+    settings.put("fs.s3a.endpoint.region", "us-east-1");
+    settings.put("fs.s3a.path.style.access", "true");
+    settings.put("fs.s3a.connection.ssl.enabled", "false");
+    settings.put(
+        "fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    settings.put("fs.s3a.access.key", "delta-ffi-test");
+    settings.put("fs.s3a.secret.key", "delta-ffi-test");
+    settings.put("fs.s3a.bucket.probe", "0");
+    settings.put("fs.s3a.attempts.maximum", "1");
+    settings.put("fs.s3a.retry.limit", "1");
+    // S3A's own default input stream unless asked: Hadoop 3.5's is the analytics stream, which
+    // asks for each file's status (HEAD) when it opens it, given its length or not (and, as
+    // measured, GETs a small file once for several opens); "classic" opens a file of known
+    // length without a HEAD.
+    String streamType = System.getProperty(INPUT_STREAM_TYPE_PROPERTY);
+    if (streamType != null && !streamType.isBlank()) {
+      settings.put("fs.s3a.input.stream.type", streamType);
+    }
+    return settings;
+  }
+
+  /** Copies the table folder {@code local} to {@code s3a://BUCKET/name} and returns that URL. */
+  public static String upload(Path local, String name, Configuration conf) {
+    String table = s3a(name);
+    try {
+      org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(table);
+      // The local file system leaves out its .crc side files when it lists the folder.
+      target
+          .getFileSystem(conf)
+          .copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local.toUri()), target);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not upload " + local + " to " + table, e);
+    }
+    return table;
+  }
+
+  /**
+   * Closes the bucket's S3A file system, which also drops it from Hadoop's cache: the next read
+   * starts a new client, with nothing kept from earlier reads.
+   */
+  public static void closeClients(Configuration conf) {
+    try {
+      FileSystem.get(URI.create(s3a("")), conf).close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** {@code s3a://BUCKET/relative}. */
