@@ -113,9 +113,20 @@ final class SqlRelations {
       return truncate.table();
     } else if (node instanceof AlterTableCommand alter) {
       return alter.table();
+    } else if (node.getClass().getName().equals(DELTA_SPARK_RESTORE)
+        && node.productElement(0) instanceof LogicalPlan travel
+        && travel.productArity() > 0
+        && travel.productElement(0) instanceof LogicalPlan table) {
+      // RESTORE TABLE t TO VERSION AS OF n, as delta-spark's parser gives it (a time travel node
+      // holding the table): delta-spark would answer "table not found" for a delta-ffi table.
+      return table;
     }
     return null;
   }
+
+  /** The statement delta-spark's SQL parser (when its extension is set) makes of RESTORE. */
+  private static final String DELTA_SPARK_RESTORE =
+      "org.apache.spark.sql.catalyst.plans.logical.RestoreTableStatement";
 
   /** The name an unresolved table names. */
   static Optional<Seq<String>> nameParts(LogicalPlan plan) {

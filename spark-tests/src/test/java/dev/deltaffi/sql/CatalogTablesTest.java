@@ -164,7 +164,8 @@ class CatalogTablesTest {
             "UPDATE ffi SET id = 1",
             "MERGE INTO ffi t USING ffi s ON t.id = s.id WHEN MATCHED THEN DELETE",
             "UPDATE ffi AS u SET id = 1",
-            "TRUNCATE TABLE ffi")) {
+            "TRUNCATE TABLE ffi",
+            "RESTORE TABLE ffi TO VERSION AS OF 0")) {
       assertCondition("DELTA_FFI_READ_ONLY", () -> spark.sql(write).collect());
     }
     assertCondition(
