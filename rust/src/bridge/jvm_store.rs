@@ -216,6 +216,9 @@ impl HadoopStore {
             i64::try_from(range.end - range.start).map_err(|_| generic("range too large"))?;
         let file_length =
             i64::try_from(file_length.max(range.end)).map_err(|_| generic("file too large"))?;
+        if length == 0 {
+            return Ok(Bytes::new());
+        }
         tracing::debug!("read {url} bytes {start}..{}", range.end);
         self.read_java(url, start, length, file_length)
     }
@@ -309,9 +312,14 @@ impl HadoopStore {
                 source: why.into(),
             }
         };
-        let read = self
-            .read_whole(url)
-            .map(|bytes| (unknown_time_status(&bytes), bytes));
+        let read = self.read_whole(url).map(|bytes| {
+            // Read with no status asked for: its modification time is not known (the epoch).
+            let status = Status {
+                size: bytes.len() as u64,
+                modified_millis: 0,
+            };
+            (status, bytes)
+        });
         let (status, bytes) = match read {
             Err(error @ object_store::Error::NotFound { .. }) => return Err(error),
             Err(error) => return Err(missing(format!("it cannot be read ({error})"))),
@@ -367,13 +375,8 @@ impl HadoopStore {
             .zip(sizes)
             .zip(times)
             .map(|((name, size), millis)| {
-                Ok(ObjectMeta {
-                    location: prefix.clone().join(name.as_str()),
-                    last_modified: timestamp(millis)?,
-                    size: u64::try_from(size).map_err(|_| generic("negative file size"))?,
-                    e_tag: None,
-                    version: None,
-                })
+                let size = u64::try_from(size).map_err(|_| generic("negative file size"))?;
+                meta(&prefix.clone().join(name.as_str()), size, millis)
             })
             .collect::<object_store::Result<Vec<_>>>()?;
         let mut listed = self.listed.lock();
@@ -404,13 +407,16 @@ fn is_directly_in(location: &Path, directory: &Path) -> bool {
     parts.len() == directory.parts().count() + 1 && location.prefix_matches(directory)
 }
 
-/// The status of a file read whole without asking for it: its size, and a modification time of
-/// the epoch (not known, and never read by the kernel for such reads).
-fn unknown_time_status(bytes: &Bytes) -> Status {
-    Status {
-        size: bytes.len() as u64,
-        modified_millis: 0,
-    }
+/// What the store tells of a file: its size and modification time (the epoch where a read that
+/// asked for no status does not know it).
+fn meta(location: &Path, size: u64, modified_millis: i64) -> object_store::Result<ObjectMeta> {
+    Ok(ObjectMeta {
+        location: location.clone(),
+        last_modified: timestamp(modified_millis)?,
+        size,
+        e_tag: None,
+        version: None,
+    })
 }
 
 fn result(meta: ObjectMeta, range: Range<u64>, bytes: Bytes) -> GetResult {
@@ -479,59 +485,39 @@ impl ObjectStore for HadoopStore {
         let whole_hint = location.filename() == Some(LAST_CHECKPOINT)
             && options.range.is_none()
             && !options.head;
-        let listed = self.listed_status(location);
-        let unconditional = !options.head && !has_preconditions(&options);
-        if let (None, None, true, false) = (&options.range, &listed, unconditional, whole_hint) {
-            // A whole file no listing showed (a deletion vector file, a commit that another
-            // kernel call listed): read without asking for the status first, whose only use here
-            // would be the result's metadata, which the kernel's readers never look at.
-            let bytes = self.read_whole(&url)?;
-            let status = unknown_time_status(&bytes);
-            let meta = ObjectMeta {
-                location: location.clone(),
-                last_modified: timestamp(status.modified_millis)?,
-                size: status.size,
-                e_tag: None,
-                version: None,
-            };
-            return Ok(result(meta, 0..status.size, bytes));
-        }
-        if let (Some(GetRange::Bounded(range)), None, true) =
-            (&options.range, &listed, unconditional)
-        {
-            // A range of a file no listing showed (a data file's deletion vector, a sidecar, a
-            // Parquet footer the kernel knows the size of): read without asking for the status,
-            // whose only use here would be the result's metadata, which the kernel's readers never
-            // look at for a range; it states what is known, a file at least as long as the range.
-            let bytes = if range.is_empty() {
-                Bytes::new()
-            } else {
-                self.read(&url, range, range.end)?
-            };
-            let meta = ObjectMeta {
-                location: location.clone(),
-                last_modified: chrono::DateTime::UNIX_EPOCH,
-                size: range.end,
-                e_tag: None,
-                version: None,
-            };
-            return Ok(result(meta, range.clone(), bytes));
-        }
+        // Only a HEAD, a conditional get and a range counted from the end need the file's
+        // status; a listing may have given it already.
+        let needs_status = options.head
+            || has_preconditions(&options)
+            || matches!(
+                options.range,
+                Some(GetRange::Offset(_) | GetRange::Suffix(_))
+            );
         let (status, hint) = if whole_hint {
             let (status, bytes) = self.read_hint(location, &url)?;
             (status, Some(bytes))
-        } else if let Some(status) = listed {
+        } else if let Some(status) = self.listed_status(location) {
             (status, None)
-        } else {
+        } else if needs_status {
             (self.status(&url)?, None)
+        } else {
+            // A whole file or a range of one that no listing showed (a deletion vector file, a
+            // commit another kernel call listed, a Parquet footer of known size): read without
+            // asking for the status first. The result's metadata states what the read tells, the
+            // size of a whole file or at least the end of a range; the kernel's readers look at
+            // neither.
+            let (range, bytes) = match &options.range {
+                Some(GetRange::Bounded(range)) => {
+                    (range.clone(), self.read(&url, range, range.end)?)
+                }
+                _ => {
+                    let bytes = self.read_whole(&url)?;
+                    (0..bytes.len() as u64, bytes)
+                }
+            };
+            return Ok(result(meta(location, range.end, 0)?, range, bytes));
         };
-        let meta = ObjectMeta {
-            location: location.clone(),
-            last_modified: timestamp(status.modified_millis)?,
-            size: status.size,
-            e_tag: None,
-            version: None,
-        };
+        let meta = meta(location, status.size, status.modified_millis)?;
         options.check_preconditions(&meta)?;
         let range = match &options.range {
             Some(range) => range
@@ -539,12 +525,10 @@ impl ObjectStore for HadoopStore {
                 .map_err(|e| generic(format!("{url}: {e}")))?,
             None => 0..status.size,
         };
-        let bytes = if let Some(hint) = hint {
-            hint
-        } else if options.head || range.is_empty() {
-            Bytes::new()
-        } else {
-            self.read(&url, &range, status.size)?
+        let bytes = match hint {
+            Some(hint) => hint,
+            None if options.head => Bytes::new(),
+            None => self.read(&url, &range, status.size)?,
         };
         Ok(result(meta, range, bytes))
     }

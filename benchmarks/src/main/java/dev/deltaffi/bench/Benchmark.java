@@ -619,7 +619,6 @@ public final class Benchmark {
     long perFile = rows / files;
     long low = (files / 2) * perFile;
     long high = low + perFile;
-    Column filter = col("id").geq(low).and(col("id").lt(high));
     Path logs = Files.createTempDirectory("delta-ffi-bench-s3-");
     try (S3Server s3 = S3Server.start(logs)) {
       Map<String, String> settings = s3.s3aSettings();
@@ -636,48 +635,16 @@ public final class Benchmark {
                 readers.put(
                     key,
                     t -> {
-                      coldS3();
-                      long start = System.nanoTime();
-                      Row hit =
-                          spark
-                              .read()
-                              .format(format)
-                              .load(table)
-                              .filter(filter)
-                              .agg(count(lit(1)), sum("value"))
-                              .first();
-                      double selective = Timings.since(start);
-                      expect(key + " selective sum", hit.getLong(1), valueSum(low, high));
-                      coldS3();
-                      start = System.nanoTime();
-                      Row all =
-                          spark
-                              .read()
-                              .format(format)
-                              .load(table)
-                              .agg(count(lit(1)), sum("value"))
-                              .first();
-                      double full = Timings.since(start);
-                      expect(key + " rows", all.getLong(0), rows);
-                      expect(key + " sum", all.getLong(1), valueSum(0, rows));
-                      t.add(key + " selective", selective);
-                      t.add(key + " full", full);
-                      return selective + full;
+                      double[] seconds = objectStoreReads(key, format, table, rows, low, high);
+                      t.add(key + " selective", seconds[0]);
+                      t.add(key + " full", seconds[1]);
+                      return seconds[0] + seconds[1];
                     }));
         Timings timings = Timings.alternate(mode.warmups(), mode.runs(), readers);
         Map<String, Integer> requests = new LinkedHashMap<>();
         for (Map.Entry<String, String> format : formats.entrySet()) {
-          coldS3();
           s3.reset();
-          spark
-              .read()
-              .format(format.getValue())
-              .load(table)
-              .filter(filter)
-              .agg(count(lit(1)))
-              .first();
-          coldS3();
-          spark.read().format(format.getValue()).load(table).agg(sum("value")).first();
+          objectStoreReads(format.getKey(), format.getValue(), table, rows, low, high);
           requests.put(format.getKey(), s3.requests().size());
         }
         System.out.println(
@@ -700,6 +667,28 @@ public final class Benchmark {
         spark.conf().unset(KernelEngines.SNAPSHOT_CACHE_SIZE_CONF);
       }
     }
+  }
+
+  /**
+   * Scenario 9's two reads of {@code table} ({@code rows} rows) with {@code format}, each cold,
+   * checked: the selective one (ids in [low, high)) and the full count and sum. Returns their
+   * seconds.
+   */
+  private double[] objectStoreReads(
+      String key, String format, String table, long rows, long low, long high) {
+    Column filter = col("id").geq(low).and(col("id").lt(high));
+    coldS3();
+    long start = System.nanoTime();
+    Row hit = spark.read().format(format).load(table).filter(filter).agg(sum("value")).first();
+    double selective = Timings.since(start);
+    expect(key + " selective sum", hit.getLong(0), valueSum(low, high));
+    coldS3();
+    start = System.nanoTime();
+    Row all = spark.read().format(format).load(table).agg(count(lit(1)), sum("value")).first();
+    double full = Timings.since(start);
+    expect(key + " rows", all.getLong(0), rows);
+    expect(key + " sum", all.getLong(1), valueSum(0, rows));
+    return new double[] {selective, full};
   }
 
   /** Nothing of earlier reads kept: no S3A client, no DeltaLog (delta-ffi keeps no snapshot). */

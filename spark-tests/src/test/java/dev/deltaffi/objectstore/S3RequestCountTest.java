@@ -239,16 +239,7 @@ class S3RequestCountTest {
    * a DELETE of a quarter of the rows, which writes a deletion vector for each file.
    */
   private static Path writeWithDeletionVectors() {
-    Path local = dir.resolve("dv");
-    for (int commit = 0; commit < 2; commit++) {
-      rows(commit * 60L, 60)
-          .write()
-          .format("delta")
-          .mode(commit == 0 ? "errorifexists" : "append")
-          .partitionBy("part")
-          .option("delta.enableDeletionVectors", "true")
-          .save(local.toString());
-    }
+    Path local = writeCommits("dv", 2, 60, "delta.enableDeletionVectors", "true");
     spark.sql("DELETE FROM delta.`" + local + "` WHERE id % 4 = 0");
     assertTrue(hasFile(local, "deletion_vector_"), "the DELETE wrote no deletion vector");
     return local;
@@ -260,19 +251,29 @@ class S3RequestCountTest {
    * checkpoint delta-ffi's extra HEADs and the listing delta-spark makes more would cancel out.)
    */
   private static Path writeWithCheckpoint() {
-    Path local = dir.resolve("checkpointed");
-    for (int commit = 0; commit < 6; commit++) {
-      rows(commit * 20L, 20)
+    Path local = writeCommits("checkpointed", 6, 20, "delta.checkpointInterval", "3");
+    assertTrue(
+        Files.exists(local.resolve("_delta_log/00000000000000000003.checkpoint.parquet")),
+        "no checkpoint at version 3");
+    return local;
+  }
+
+  /**
+   * Writes table {@code name}, partitioned by {@code part}, in {@code commits} commits of {@code
+   * rowsPerCommit} consecutive ids each, with the table property {@code key} = {@code value}.
+   */
+  private static Path writeCommits(
+      String name, int commits, long rowsPerCommit, String key, String value) {
+    Path local = dir.resolve(name);
+    for (int commit = 0; commit < commits; commit++) {
+      rows(commit * rowsPerCommit, rowsPerCommit)
           .write()
           .format("delta")
           .mode(commit == 0 ? "errorifexists" : "append")
           .partitionBy("part")
-          .option("delta.checkpointInterval", "3")
+          .option(key, value)
           .save(local.toString());
     }
-    assertTrue(
-        Files.exists(local.resolve("_delta_log/00000000000000000003.checkpoint.parquet")),
-        "no checkpoint at version 3");
     return local;
   }
 

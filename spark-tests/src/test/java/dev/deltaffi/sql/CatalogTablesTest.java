@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltaffi.testing.NativeHandleLeakCheck;
+import dev.deltaffi.testing.Streams;
 import dev.deltaffi.testing.TestSpark;
 import dev.deltaffi.testing.TestTables;
 import java.nio.file.Files;
@@ -19,8 +20,6 @@ import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.StreamingQuery;
-import org.apache.spark.sql.streaming.Trigger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -212,21 +211,7 @@ class CatalogTablesTest {
   private static Dataset<Row> streamToEnd(
       SparkSession spark, String name, Map<String, String> options) throws Exception {
     String sink = name + "_stream";
-    StreamingQuery query =
-        spark
-            .readStream()
-            .options(options)
-            .table(name)
-            .writeStream()
-            .format("memory")
-            .queryName(sink)
-            .trigger(Trigger.AvailableNow())
-            .start();
-    try {
-      query.awaitTermination();
-    } finally {
-      query.stop();
-    }
+    Streams.runToEnd(spark.readStream().options(options).table(name), sink);
     return spark.table(sink);
   }
 

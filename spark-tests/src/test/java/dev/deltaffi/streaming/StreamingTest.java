@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.deltaffi.testing.NativeHandleLeakCheck;
+import dev.deltaffi.testing.Streams;
 import dev.deltaffi.testing.TestSpark;
 import dev.deltaffi.testing.TestTables;
 import java.nio.file.Path;
@@ -49,18 +50,7 @@ class StreamingTest {
   private static Streamed runToEnd(String format, String table, Map<String, String> options)
       throws TimeoutException, StreamingQueryException {
     String name = "stream_" + QUERIES.incrementAndGet();
-    StreamingQuery query =
-        stream(format, table, options)
-            .writeStream()
-            .format("memory")
-            .queryName(name)
-            .trigger(Trigger.AvailableNow())
-            .start();
-    try {
-      query.awaitTermination();
-    } finally {
-      query.stop();
-    }
+    StreamingQuery query = Streams.runToEnd(stream(format, table, options), name);
     long batches = Arrays.stream(query.recentProgress()).filter(p -> p.numInputRows() > 0).count();
     return new Streamed(TestSpark.session().table(name), batches);
   }
